@@ -1,0 +1,749 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/tokenize"
+)
+
+// Idempotency identifies a create request that a client may retry.
+type Idempotency struct {
+	UserID      int64
+	Key         string
+	RequestHash []byte // of the request body: the same key with another body is refused
+}
+
+// CreateResult is what CreateComplaint did.
+type CreateResult struct {
+	Complaint kesu.Complaint
+	// Replayed is true when the request repeated an earlier one (same
+	// idempotency key or external id) and no new complaint was made.
+	Replayed bool
+}
+
+// CreateComplaint registers a complaint: customer, number, complaint row,
+// created event and search index in one transaction.
+func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor kesu.Actor, now time.Time, idem *Idempotency) (CreateResult, error) {
+	c, err := in.Build(now.UTC(), actor)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	var res CreateResult
+	err = db.tx(ctx, func(tx *Tx) error {
+		res = CreateResult{}
+		if idem != nil {
+			var id int64
+			var hash []byte
+			err := tx.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+				idem.UserID, idem.Key).Scan(&id, &hash)
+			if err == nil {
+				if !bytes.Equal(hash, idem.RequestHash) {
+					return &kesu.Error{Code: kesu.EConflict, Message: "this Idempotency-Key was used for a different request"}
+				}
+				res.Complaint, err = tx.complaintByID(ctx, id)
+				res.Replayed = true
+				return err
+			} else if err != sql.ErrNoRows {
+				return err
+			}
+		}
+		if c.ExternalID != "" {
+			var id int64
+			err := tx.queryRow(ctx, `SELECT id FROM complaints WHERE external_id = ?`, c.ExternalID).Scan(&id)
+			if err == nil {
+				res.Complaint, err = tx.complaintByID(ctx, id)
+				res.Replayed = true
+				return err
+			} else if err != sql.ErrNoRows {
+				return err
+			}
+		}
+		cc := c
+		if err := tx.insertComplaint(ctx, &cc, actor); err != nil {
+			return err
+		}
+		if idem != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO idempotency_keys(user_id, key, request_hash, complaint_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				idem.UserID, idem.Key, idem.RequestHash, cc.ID, micros(now)); err != nil {
+				return err
+			}
+		}
+		res.Complaint = cc
+		return nil
+	})
+	if kesu.ErrorCodeOf(err) == kesu.EConflict && idem != nil && !res.Replayed {
+		// A concurrent request with the same key (PostgreSQL) won the race:
+		// return what it created.
+		var id int64
+		var hash []byte
+		if e := db.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+			idem.UserID, idem.Key).Scan(&id, &hash); e == nil && bytes.Equal(hash, idem.RequestHash) {
+			c, e := db.complaintByID(ctx, id)
+			return CreateResult{Complaint: c, Replayed: true}, e
+		}
+	}
+	return res, err
+}
+
+// insertComplaint writes a new complaint built by kesu.NewComplaint.Build,
+// filling in ID, Number and the customer's ID.
+func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor) error {
+	now := c.UpdatedAt
+	if c.Category != "" {
+		if _, err := tx.categoryID(ctx, c.Category); err != nil {
+			return err
+		}
+	}
+	if err := tx.upsertCustomer(ctx, &c.Customer, now); err != nil {
+		return err
+	}
+	scope := tx.db.numbers.Scope(c.RegisteredAt.In(tx.db.loc))
+	var seq int64
+	if err := tx.queryRow(ctx, `INSERT INTO number_counters(scope, last) VALUES (?, 1)
+		ON CONFLICT(scope) DO UPDATE SET last = number_counters.last + 1 RETURNING last`, scope).Scan(&seq); err != nil {
+		return tx.db.mapErr(err)
+	}
+	c.Number = tx.db.numbers.Format(c.RegisteredAt.In(tx.db.loc), seq)
+	c.Version = 1
+	tags, _ := json.Marshal(c.Tags)
+	var demand any
+	if c.DemandReasonable != nil {
+		demand = *c.DemandReasonable
+	}
+	id, err := tx.insert(ctx, `INSERT INTO complaints(number, status, kind, channel, title, description, customer_id,
+		nature, timing, level, priority, category_id, validity, intent, tags, product, product_model, order_no,
+		amount, currency, staff_involved, location, expect_remedy, expect_amount, expect_note, demand_reasonable,
+		external_id, occurred_at, registered_at, escalation, created_by, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM categories WHERE code = ?), ?, ?, ?, ?, ?, ?,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Number, string(c.Status), string(c.Kind), string(c.Channel), c.Title, c.Description, nullID(c.Customer.ID),
+		string(c.Nature), string(c.Timing), string(c.Level), string(c.Priority), c.Category, string(c.Validity),
+		string(c.Intent), string(tags), c.Product, c.ProductModel, c.OrderNo,
+		int64(c.Amount), c.Currency, c.StaffInvolved, c.Location, string(c.Expectation.Remedy),
+		int64(c.Expectation.Amount), c.Expectation.Note, demand,
+		nullString(c.ExternalID), nullMicros(c.OccurredAt), micros(c.RegisteredAt), c.Escalation, nullID(c.CreatedBy),
+		micros(now), c.Version)
+	if err != nil {
+		if kesu.ErrorCodeOf(err) == kesu.EConflict {
+			return &kesu.Error{Code: kesu.EConflict, Message: "a complaint with this number or external id exists"}
+		}
+		return err
+	}
+	c.ID = id
+	ev := kesu.NewEvent(id, kesu.EventCreated, actor, now, kesu.VisibilityCustomer)
+	ev.ToStatus = c.Status
+	ev.Data = map[string]any{"channel": string(c.Channel), "number": c.Number}
+	if _, err := tx.insertEvent(ctx, ev); err != nil {
+		return err
+	}
+	return tx.indexComplaint(ctx, c, false)
+}
+
+func (tx *Tx) categoryID(ctx context.Context, code string) (int64, error) {
+	var id int64
+	var active bool
+	err := tx.queryRow(ctx, `SELECT id, active FROM categories WHERE code = ?`, code).Scan(&id, &active)
+	if err == sql.ErrNoRows || (err == nil && !active) {
+		return 0, kesu.FieldError("category", "no active category %q", code)
+	}
+	return id, tx.db.mapErr(err)
+}
+
+// upsertCustomer finds the customer by contact key (phone, else email, else
+// messaging id) or creates them, filling in what was missing.
+func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Time) error {
+	var key any
+	switch {
+	case cu.Phone != "":
+		key = "p:" + cu.Phone
+	case cu.Email != "":
+		key = "e:" + cu.Email
+	case cu.WeChatID != "":
+		key = "w:" + cu.WeChatID
+	case cu.Name == "":
+		return nil // anonymous feedback or suggestion
+	}
+	return tx.queryRow(ctx, `INSERT INTO customers(contact_key, name, phone, email, wechat_id, vip, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(contact_key) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
+			phone = CASE WHEN customers.phone = '' THEN excluded.phone ELSE customers.phone END,
+			email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE customers.email END,
+			wechat_id = CASE WHEN excluded.wechat_id <> '' THEN excluded.wechat_id ELSE customers.wechat_id END,
+			vip = (customers.vip OR excluded.vip),
+			updated_at = excluded.updated_at
+		RETURNING id, name, phone, email, wechat_id, vip`,
+		key, cu.Name, cu.Phone, cu.Email, cu.WeChatID, cu.VIP, micros(now), micros(now)).
+		Scan(&cu.ID, &cu.Name, &cu.Phone, &cu.Email, &cu.WeChatID, &cu.VIP)
+}
+
+// indexComplaint writes the complaint's search tokens.
+func (tx *Tx) indexComplaint(ctx context.Context, c *kesu.Complaint, replace bool) error {
+	doc := tokenize.Document(c.Number, c.Title, c.Description, c.Customer.Name, c.OrderNo, c.Product, c.ProductModel)
+	var err error
+	if tx.db.dialect == dialectPostgres {
+		_, err = tx.exec(ctx, `INSERT INTO complaint_search(complaint_id, tokens) VALUES (?, to_tsvector('simple', ?))
+			ON CONFLICT (complaint_id) DO UPDATE SET tokens = excluded.tokens`, c.ID, doc)
+		return err
+	}
+	if replace {
+		if _, err = tx.exec(ctx, `DELETE FROM complaint_search WHERE rowid = ?`, c.ID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.exec(ctx, `INSERT INTO complaint_search(rowid, tokens) VALUES (?, ?)`, c.ID, doc)
+	return err
+}
+
+func (tx *Tx) insertEvent(ctx context.Context, e kesu.Event) (int64, error) {
+	var data any
+	if len(e.Data) > 0 {
+		b, err := json.Marshal(e.Data)
+		if err != nil {
+			return 0, err
+		}
+		data = string(b)
+	}
+	return tx.insert(ctx, `INSERT INTO events(complaint_id, at, actor_id, actor_role, actor_name, type, action,
+		from_status, to_status, visibility, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ComplaintID, micros(e.At), nullID(e.ActorID), string(e.ActorRole), e.ActorName, string(e.Type),
+		string(e.Action), string(e.FromStatus), string(e.ToStatus), string(e.Visibility), e.Body, data)
+}
+
+// complaintSelect reads a complaint with its codes and customer resolved.
+const complaintSelect = `SELECT c.id, c.number, c.status, c.kind, c.channel, c.title, c.description,
+	COALESCE(cu.id, 0), COALESCE(cu.name, ''), COALESCE(cu.phone, ''), COALESCE(cu.email, ''), COALESCE(cu.wechat_id, ''), COALESCE(cu.vip, ` + "FALSE" + `),
+	c.nature, c.timing, c.level, c.priority, COALESCE(cat.code, ''), c.cause, c.cause_note, c.validity, c.intent, c.tags,
+	c.product, c.product_model, c.order_no, c.amount, c.currency, c.staff_involved, c.location,
+	c.expect_remedy, c.expect_amount, c.expect_note, c.demand_reasonable, COALESCE(c.external_id, ''),
+	c.occurred_at, c.registered_at, COALESCE(d.code, ''), COALESCE(c.department_id, 0), c.co_departments,
+	COALESCE(c.assignee_id, 0), c.escalation, c.proposal, c.resolution, c.reject_reason, c.upheld, c.recourse,
+	COALESCE(dup.number, ''), COALESCE(c.duplicate_of, 0), c.satisfaction, c.satisfaction_comment,
+	c.return_count, c.reopen_count, c.appeal_count, c.resolved_at, c.closed_at, c.reviewed_at,
+	COALESCE(c.created_by, 0), c.updated_at, c.version
+FROM complaints c
+LEFT JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN categories cat ON cat.id = c.category_id
+LEFT JOIN departments d ON d.id = c.department_id
+LEFT JOIN complaints dup ON dup.id = c.duplicate_of`
+
+func (db *DB) selectComplaint() string {
+	if db.dialect == dialectSQLite {
+		return strings.Replace(complaintSelect, "FALSE", "0", 1)
+	}
+	return complaintSelect
+}
+
+func scanComplaint(s interface{ Scan(...any) error }) (kesu.Complaint, error) {
+	var c kesu.Complaint
+	var tags, coDeps string
+	var proposal sql.NullString
+	var demand sql.NullBool
+	var occurred, resolved, closed, reviewed sql.NullInt64
+	var registered, updated int64
+	err := s.Scan(&c.ID, &c.Number, &c.Status, &c.Kind, &c.Channel, &c.Title, &c.Description,
+		&c.Customer.ID, &c.Customer.Name, &c.Customer.Phone, &c.Customer.Email, &c.Customer.WeChatID, &c.Customer.VIP,
+		&c.Nature, &c.Timing, &c.Level, &c.Priority, &c.Category, &c.Cause, &c.CauseNote, &c.Validity, &c.Intent, &tags,
+		&c.Product, &c.ProductModel, &c.OrderNo, &c.Amount, &c.Currency, &c.StaffInvolved, &c.Location,
+		&c.Expectation.Remedy, &c.Expectation.Amount, &c.Expectation.Note, &demand, &c.ExternalID,
+		&occurred, &registered, &c.Department, &c.DepartmentID, &coDeps,
+		&c.AssigneeID, &c.Escalation, &proposal, &c.Resolution, &c.RejectReason, &c.Upheld, &c.Recourse,
+		&c.DuplicateOf, &c.DuplicateOfID, &c.Satisfaction, &c.SatisfactionComment,
+		&c.ReturnCount, &c.ReopenCount, &c.AppealCount, &resolved, &closed, &reviewed,
+		&c.CreatedBy, &updated, &c.Version)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil || c.Tags == nil {
+		c.Tags = []string{}
+	}
+	if err := json.Unmarshal([]byte(coDeps), &c.CoDepartments); err != nil || c.CoDepartments == nil {
+		c.CoDepartments = []string{}
+	}
+	if proposal.Valid {
+		var p kesu.Proposal
+		if json.Unmarshal([]byte(proposal.String), &p) == nil {
+			c.Proposal = &p
+		}
+	}
+	if demand.Valid {
+		v := demand.Bool
+		c.DemandReasonable = &v
+	}
+	c.OccurredAt, c.ResolvedAt, c.ClosedAt, c.ReviewedAt =
+		fromNullMicros(occurred), fromNullMicros(resolved), fromNullMicros(closed), fromNullMicros(reviewed)
+	c.RegisteredAt, c.UpdatedAt = fromMicros(registered), fromMicros(updated)
+	return c, nil
+}
+
+func notFoundComplaint(key string) error {
+	return kesu.Errorf(kesu.ENotFound, "no complaint %s", key)
+}
+
+// Complaint returns the complaint with the given number.
+func (db *DB) Complaint(ctx context.Context, number string) (kesu.Complaint, error) {
+	c, err := scanComplaint(db.queryRow(ctx, db.selectComplaint()+` WHERE c.number = ?`, number))
+	if err == sql.ErrNoRows {
+		return c, notFoundComplaint(number)
+	}
+	return c, db.mapErr(err)
+}
+
+func (db *DB) complaintByID(ctx context.Context, id int64) (kesu.Complaint, error) {
+	c, err := scanComplaint(db.queryRow(ctx, db.selectComplaint()+` WHERE c.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return c, notFoundComplaint("#" + strconv.FormatInt(id, 10))
+	}
+	return c, db.mapErr(err)
+}
+
+func (tx *Tx) complaintByID(ctx context.Context, id int64) (kesu.Complaint, error) {
+	c, err := scanComplaint(tx.queryRow(ctx, tx.db.selectComplaint()+` WHERE c.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return c, notFoundComplaint("#" + strconv.FormatInt(id, 10))
+	}
+	return c, tx.db.mapErr(err)
+}
+
+// lockComplaint reads a complaint inside a write transaction, locking its
+// row on PostgreSQL.
+func (tx *Tx) lockComplaint(ctx context.Context, number string) (kesu.Complaint, error) {
+	if tx.db.dialect == dialectPostgres {
+		if _, err := tx.exec(ctx, `SELECT id FROM complaints WHERE number = ? FOR UPDATE`, number); err != nil {
+			return kesu.Complaint{}, err
+		}
+	}
+	c, err := scanComplaint(tx.queryRow(ctx, tx.db.selectComplaint()+` WHERE c.number = ?`, number))
+	if err == sql.ErrNoRows {
+		return c, notFoundComplaint(number)
+	}
+	return c, tx.db.mapErr(err)
+}
+
+// saveComplaint writes every mutable column of c.
+func (tx *Tx) saveComplaint(ctx context.Context, c *kesu.Complaint) error {
+	tags, _ := json.Marshal(c.Tags)
+	coDeps, _ := json.Marshal(c.CoDepartments)
+	var proposal, demand any
+	if c.Proposal != nil {
+		b, _ := json.Marshal(c.Proposal)
+		proposal = string(b)
+	}
+	if c.DemandReasonable != nil {
+		demand = *c.DemandReasonable
+	}
+	var categoryID any
+	if c.Category != "" {
+		id, err := tx.categoryID(ctx, c.Category)
+		if err != nil {
+			return err
+		}
+		categoryID = id
+	}
+	res, err := tx.exec(ctx, `UPDATE complaints SET status = ?, title = ?, description = ?, nature = ?, timing = ?,
+		level = ?, priority = ?, category_id = ?, cause = ?, cause_note = ?, validity = ?, intent = ?, tags = ?,
+		product = ?, product_model = ?, order_no = ?, amount = ?, staff_involved = ?, location = ?,
+		expect_remedy = ?, expect_amount = ?, expect_note = ?, demand_reasonable = ?, department_id = ?,
+		co_departments = ?, assignee_id = ?, escalation = ?, proposal = ?, resolution = ?, reject_reason = ?,
+		upheld = ?, recourse = ?, duplicate_of = ?, satisfaction = ?, satisfaction_comment = ?, return_count = ?,
+		reopen_count = ?, appeal_count = ?, resolved_at = ?, closed_at = ?, reviewed_at = ?, updated_at = ?, version = ?
+		WHERE id = ? AND version = ?`,
+		string(c.Status), c.Title, c.Description, string(c.Nature), string(c.Timing),
+		string(c.Level), string(c.Priority), categoryID, c.Cause, c.CauseNote, string(c.Validity), string(c.Intent), string(tags),
+		c.Product, c.ProductModel, c.OrderNo, int64(c.Amount), c.StaffInvolved, c.Location,
+		string(c.Expectation.Remedy), int64(c.Expectation.Amount), c.Expectation.Note, demand, nullID(c.DepartmentID),
+		string(coDeps), nullID(c.AssigneeID), c.Escalation, proposal, c.Resolution, c.RejectReason,
+		c.Upheld, string(c.Recourse), nullID(c.DuplicateOfID), c.Satisfaction, c.SatisfactionComment, c.ReturnCount,
+		c.ReopenCount, c.AppealCount, nullMicros(c.ResolvedAt), nullMicros(c.ClosedAt), nullMicros(c.ReviewedAt),
+		micros(c.UpdatedAt), c.Version,
+		c.ID, c.Version-1)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return kesu.Errorf(kesu.EConflict, "complaint %s was changed by someone else; reload and retry", c.Number)
+	}
+	return nil
+}
+
+// Transition applies a lifecycle action through the domain's transition
+// table and records its event, in one transaction.
+func (db *DB) Transition(ctx context.Context, number string, cmd kesu.Command, actor kesu.Actor, now time.Time, rules kesu.Rules) (kesu.Complaint, error) {
+	now = now.UTC()
+	var c kesu.Complaint
+	err := db.tx(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = tx.lockComplaint(ctx, number); err != nil {
+			return err
+		}
+		if err := kesu.CanView(&c, actor); err != nil && actor.Role != kesu.RoleSystem && actor.Role != kesu.RoleCustomer {
+			return err
+		}
+		if err := tx.resolveCommand(ctx, &c, &cmd); err != nil {
+			return err
+		}
+		change, err := kesu.Apply(&c, cmd, actor, now, rules)
+		if err != nil {
+			return err
+		}
+		if err := tx.saveComplaint(ctx, &c); err != nil {
+			return err
+		}
+		_, err = tx.insertEvent(ctx, kesu.TransitionEvent(&c, change, actor, now))
+		return err
+	})
+	if err != nil {
+		return kesu.Complaint{}, err
+	}
+	return c, nil
+}
+
+// resolveCommand turns the codes and numbers of a command into ids, checking
+// that what they name exists and can be used.
+func (tx *Tx) resolveCommand(ctx context.Context, c *kesu.Complaint, cmd *kesu.Command) error {
+	switch cmd.Action {
+	case kesu.ActionDispatch:
+		cmd.Department = strings.TrimSpace(cmd.Department)
+		if cmd.Department == "" {
+			return kesu.FieldError("department", "a department is required")
+		}
+		d, err := tx.departmentByCode(ctx, cmd.Department)
+		if err != nil || !d.Active {
+			return kesu.FieldError("department", "no active department %q", cmd.Department)
+		}
+		cmd.DepartmentID = d.ID
+		seen := map[string]bool{cmd.Department: true}
+		var co []string
+		for _, code := range cmd.CoDepartments {
+			code = strings.TrimSpace(code)
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
+			cd, err := tx.departmentByCode(ctx, code)
+			if err != nil || !cd.Active {
+				return kesu.FieldError("co_departments", "no active department %q", code)
+			}
+			co = append(co, code)
+		}
+		cmd.CoDepartments = co
+	case kesu.ActionMerge:
+		cmd.DuplicateOf = strings.TrimSpace(cmd.DuplicateOf)
+		if cmd.DuplicateOf == "" {
+			return kesu.FieldError("duplicate_of", "the number of the complaint to merge into is required")
+		}
+		var id int64
+		var status kesu.Status
+		err := tx.queryRow(ctx, `SELECT id, status FROM complaints WHERE number = ?`, cmd.DuplicateOf).Scan(&id, &status)
+		if err == sql.ErrNoRows {
+			return kesu.FieldError("duplicate_of", "no complaint %s", cmd.DuplicateOf)
+		} else if err != nil {
+			return err
+		}
+		if status == kesu.StatusMerged {
+			return kesu.FieldError("duplicate_of", "complaint %s is itself merged; merge into the one it was merged into", cmd.DuplicateOf)
+		}
+		cmd.DuplicateOfID = id
+	}
+	return nil
+}
+
+// UpdateComplaint applies a patch to a complaint's classification and
+// details and records the before/after as an event.
+func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.ComplaintPatch, actor kesu.Actor, now time.Time) (kesu.Complaint, error) {
+	now = now.UTC()
+	var c kesu.Complaint
+	err := db.tx(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = tx.lockComplaint(ctx, number); err != nil {
+			return err
+		}
+		if p.AssigneeID != nil && *p.AssigneeID != 0 {
+			var role string
+			var dept int64
+			err := tx.queryRow(ctx, `SELECT role, COALESCE(department_id, 0) FROM users WHERE id = ? AND active = ?`, *p.AssigneeID, true).Scan(&role, &dept)
+			if err == sql.ErrNoRows {
+				return kesu.FieldError("assignee_id", "no active user %d", *p.AssigneeID)
+			} else if err != nil {
+				return err
+			}
+		}
+		diff, err := p.Apply(&c, actor, now)
+		if err != nil || len(diff) == 0 {
+			return err
+		}
+		if err := tx.saveComplaint(ctx, &c); err != nil {
+			return err
+		}
+		if _, ok := diff["vip"]; ok && c.Customer.ID != 0 {
+			if _, err := tx.exec(ctx, `UPDATE customers SET vip = ?, updated_at = ? WHERE id = ?`, c.Customer.VIP, micros(now), c.Customer.ID); err != nil {
+				return err
+			}
+		}
+		ev := kesu.NewEvent(c.ID, kesu.EventUpdated, actor, now, kesu.VisibilityInternal)
+		ev.Data = map[string]any{}
+		for k, v := range diff {
+			ev.Data[k] = map[string]any{"before": v[0], "after": v[1]}
+		}
+		if _, err := tx.insertEvent(ctx, ev); err != nil {
+			return err
+		}
+		_, textChanged := diff["title"]
+		_, descChanged := diff["description"]
+		_, orderChanged := diff["order_no"]
+		if textChanged || descChanged || orderChanged {
+			return tx.indexComplaint(ctx, &c, true)
+		}
+		return nil
+	})
+	if err != nil {
+		return kesu.Complaint{}, err
+	}
+	return c, nil
+}
+
+// AddPost adds a note (internal) or message (customer-visible).
+func (db *DB) AddPost(ctx context.Context, number string, p kesu.NewPost, actor kesu.Actor, now time.Time) (kesu.Event, error) {
+	now = now.UTC()
+	var ev kesu.Event
+	err := db.tx(ctx, func(tx *Tx) error {
+		c, err := tx.lockComplaint(ctx, number)
+		if err != nil {
+			return err
+		}
+		if ev, err = p.Build(&c, actor, now); err != nil {
+			return err
+		}
+		ev.ID, err = tx.insertEvent(ctx, ev)
+		return err
+	})
+	return ev, err
+}
+
+// Events lists a complaint's timeline, oldest first; customerOnly keeps the
+// customer-visible events.
+func (db *DB) Events(ctx context.Context, complaintID int64, customerOnly bool) ([]kesu.Event, error) {
+	q := `SELECT id, complaint_id, at, COALESCE(actor_id, 0), actor_role, actor_name, type, action, from_status,
+		to_status, visibility, body, data FROM events WHERE complaint_id = ?`
+	args := []any{complaintID}
+	if customerOnly {
+		q += ` AND visibility = ?`
+		args = append(args, string(kesu.VisibilityCustomer))
+	}
+	rows, err := db.query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []kesu.Event{}
+	for rows.Next() {
+		var e kesu.Event
+		var at int64
+		var data sql.NullString
+		if err := rows.Scan(&e.ID, &e.ComplaintID, &at, &e.ActorID, &e.ActorRole, &e.ActorName, &e.Type, &e.Action,
+			&e.FromStatus, &e.ToStatus, &e.Visibility, &e.Body, &data); err != nil {
+			return nil, err
+		}
+		e.At = fromMicros(at)
+		if data.Valid {
+			_ = json.Unmarshal([]byte(data.String), &e.Data)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Filter selects complaints for a list. Zero values do not filter.
+type Filter struct {
+	Statuses     []kesu.Status
+	Category     string // code; matches the category and its direct children
+	Department   string // code
+	DepartmentID int64  // forced for department-scoped roles
+	Level        kesu.Level
+	Channel      kesu.Channel
+	Kind         kesu.Kind
+	CustomerID   int64
+	AssigneeID   int64
+	From, To     *time.Time // registered_at in [From, To)
+	Limit        int
+	Cursor       string
+}
+
+// Page is one page of a list.
+type Page struct {
+	Items      []kesu.Complaint `json:"items"`
+	NextCursor string           `json:"next_cursor"`
+}
+
+// MaxPageSize caps Filter.Limit.
+const MaxPageSize = 200
+
+// Complaints lists complaints newest first with cursor pagination.
+func (db *DB) Complaints(ctx context.Context, f Filter) (Page, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxPageSize {
+		f.Limit = MaxPageSize
+	}
+	where, args, err := db.filterSQL(f)
+	if err != nil {
+		return Page{}, err
+	}
+	args = append(args, f.Limit+1)
+	rows, err := db.query(ctx, db.selectComplaint()+where+` ORDER BY c.registered_at DESC, c.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return Page{}, err
+	}
+	defer rows.Close()
+	page := Page{Items: []kesu.Complaint{}}
+	for rows.Next() {
+		c, err := scanComplaint(rows)
+		if err != nil {
+			return Page{}, err
+		}
+		page.Items = append(page.Items, c)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, err
+	}
+	if len(page.Items) > f.Limit {
+		page.Items = page.Items[:f.Limit]
+		last := page.Items[f.Limit-1]
+		page.NextCursor = encodeCursor(micros(last.RegisteredAt), last.ID)
+	}
+	return page, nil
+}
+
+// EachComplaint streams every complaint matching f (ignoring Limit and
+// Cursor) oldest first, for exports. fn runs outside any transaction.
+func (db *DB) EachComplaint(ctx context.Context, f Filter, fn func(kesu.Complaint) error) error {
+	f.Cursor = ""
+	where, args, err := db.filterSQL(f)
+	if err != nil {
+		return err
+	}
+	var lastAt, lastID int64 = -1 << 62, 0
+	for {
+		w, a := where, append([]any{}, args...)
+		cond := `(c.registered_at > ? OR (c.registered_at = ? AND c.id > ?))`
+		if w == "" {
+			w = " WHERE " + cond
+		} else {
+			w += " AND " + cond
+		}
+		a = append(a, lastAt, lastAt, lastID, 500)
+		rows, err := db.query(ctx, db.selectComplaint()+w+` ORDER BY c.registered_at, c.id LIMIT ?`, a...)
+		if err != nil {
+			return err
+		}
+		var batch []kesu.Complaint
+		for rows.Next() {
+			c, err := scanComplaint(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range batch {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 500 {
+			return nil
+		}
+		last := batch[len(batch)-1]
+		lastAt, lastID = micros(last.RegisteredAt), last.ID
+	}
+}
+
+func (db *DB) filterSQL(f Filter) (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if len(f.Statuses) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		var a []any
+		for _, s := range f.Statuses {
+			a = append(a, string(s))
+		}
+		add("c.status IN ("+ph+")", a...)
+	}
+	if f.Category != "" {
+		add(`c.category_id IN (SELECT id FROM categories WHERE code = ? OR parent_id = (SELECT id FROM categories WHERE code = ?))`, f.Category, f.Category)
+	}
+	if f.Department != "" {
+		add(`c.department_id = (SELECT id FROM departments WHERE code = ?)`, f.Department)
+	}
+	if f.DepartmentID != 0 {
+		add(`c.department_id = ?`, f.DepartmentID)
+	}
+	if f.Level != "" {
+		add(`c.level = ?`, string(f.Level))
+	}
+	if f.Channel != "" {
+		add(`c.channel = ?`, string(f.Channel))
+	}
+	if f.Kind != "" {
+		add(`c.kind = ?`, string(f.Kind))
+	}
+	if f.CustomerID != 0 {
+		add(`c.customer_id = ?`, f.CustomerID)
+	}
+	if f.AssigneeID != 0 {
+		add(`c.assignee_id = ?`, f.AssigneeID)
+	}
+	if f.From != nil {
+		add(`c.registered_at >= ?`, micros(*f.From))
+	}
+	if f.To != nil {
+		add(`c.registered_at < ?`, micros(*f.To))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		add(`(c.registered_at < ? OR (c.registered_at = ? AND c.id < ?))`, at, at, id)
+	}
+	if len(conds) == 0 {
+		return "", args, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func encodeCursor(at, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "." + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (int64, int64, error) {
+	bad := kesu.FieldError("cursor", "not a cursor returned by this API")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, 0, bad
+	}
+	a, i, ok := strings.Cut(string(b), ".")
+	at, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(i, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, bad
+	}
+	return at, id, nil
+}

@@ -1,0 +1,404 @@
+// Package store keeps kesu's data in SQLite (the embedded default) or
+// PostgreSQL (to scale out). Queries are raw SQL written once with '?'
+// placeholders and rebound for PostgreSQL; both dialects pass one contract
+// test suite. Every change to a complaint writes its event row in the same
+// transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/kesu/kesu"
+)
+
+type dialect int
+
+const (
+	dialectSQLite dialect = iota
+	dialectPostgres
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Options configure a DB beyond its DSN.
+type Options struct {
+	// NumberFormat renders complaint numbers; empty means kesu.DefaultNumberFormat.
+	NumberFormat string
+	// Location is the time zone of complaint numbers' dates; nil means Asia/Shanghai.
+	Location *time.Location
+	// Readers is the SQLite reader pool size; 0 means max(4, 2*GOMAXPROCS).
+	Readers int
+}
+
+// DB is a kesu database. It is safe for concurrent use.
+type DB struct {
+	dialect dialect
+	writer  *sql.DB // SQLite: exactly one connection, so writes never fight over the lock
+	reader  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as writer
+	numbers kesu.NumberFormat
+	loc     *time.Location
+	rebound sync.Map // query text -> PostgreSQL text
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database rather than
+// a SQLite file.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn (a SQLite file path or a postgres:// URL) and applies
+// pending migrations.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	db, err := open(dsn, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func open(dsn string, opt Options) (*DB, error) {
+	if opt.NumberFormat == "" {
+		opt.NumberFormat = kesu.DefaultNumberFormat
+	}
+	nf, err := kesu.ParseNumberFormat(opt.NumberFormat)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Location == nil {
+		opt.Location, err = time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			opt.Location = time.FixedZone("CST", 8*3600)
+		}
+	}
+	db := &DB{numbers: nf, loc: opt.Location}
+	if IsPostgresURL(dsn) {
+		db.dialect = dialectPostgres
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
+		pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.writer, db.reader = pool, pool
+		return db, nil
+	}
+	if dsn == "" {
+		return nil, kesu.Errorf(kesu.EInvalid, "no database given")
+	}
+	path, err := filepath.Abs(strings.TrimPrefix(dsn, "file:"))
+	if err != nil {
+		return nil, err
+	}
+	// WAL lets readers run beside the writer. synchronous=NORMAL in WAL mode
+	// survives a process crash (kill -9): committed pages are in the WAL file
+	// via the OS; only a power loss can lose the last commits (docs/decisions.md).
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	db.writer.SetConnMaxLifetime(0)
+	db.writer.SetConnMaxIdleTime(0)
+	db.reader, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	readers := opt.Readers
+	if readers == 0 {
+		readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	db.reader.SetMaxOpenConns(readers)
+	db.reader.SetMaxIdleConns(readers)
+	db.reader.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.reader != db.writer {
+		err = errors.Join(err, db.reader.Close())
+	}
+	return err
+}
+
+// Dialect names the backend: "sqlite" or "postgres".
+func (db *DB) Dialect() string {
+	if db.dialect == dialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Ping checks that the database answers (for /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return kesu.Errorf(kesu.EUnavailable, "database unreachable")
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations that have not run yet, each in
+// its own transaction.
+func (db *DB) Migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	if db.dialect == dialectPostgres {
+		dir = "migrations/postgres"
+	}
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		body, err := migrationFS.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		err = db.tx(ctx, func(tx *Tx) error {
+			if db.dialect == dialectPostgres {
+				// Several kesu processes may start at once against one database.
+				if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(7307457)"); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			_, err := tx.exec(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+				version, name, micros(time.Now()))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// tx runs fn in a write transaction, committing if fn returns nil. SQLite
+// transactions start IMMEDIATE on the single writer connection; a busy
+// database (another process writing) is retried.
+func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = db.tryTx(ctx, fn)
+		if err == nil || !db.retryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	return err
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return db.mapErr(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{db: db, tx: sqlTx}); err != nil {
+		return err
+	}
+	return db.mapErr(sqlTx.Commit())
+}
+
+func (db *DB) retryable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01" // serialization failure, deadlock
+	}
+	return false
+}
+
+// mapErr turns constraint violations into kesu errors; others pass through.
+func (db *DB) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return kesu.Errorf(kesu.ENotFound, "not found")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &kesu.Error{Code: kesu.EConflict, Message: "already exists"}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &kesu.Error{Code: kesu.EInvalid, Message: "refers to something that does not exist"}
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &kesu.Error{Code: kesu.EConflict, Message: "already exists"}
+		case "23503":
+			return &kesu.Error{Code: kesu.EInvalid, Message: "refers to something that does not exist"}
+		}
+	}
+	return err
+}
+
+// q rewrites '?' placeholders to $1, $2 ... for PostgreSQL. Queries in this
+// package never contain '?' inside string literals.
+func (db *DB) q(query string) string {
+	if db.dialect != dialectPostgres {
+		return query
+	}
+	if v, ok := db.rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	db.rebound.Store(query, out)
+	return out
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+	return r, tx.db.mapErr(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.db.q(query), args...)
+	return rows, tx.db.mapErr(err)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, tx.db.mapErr(err)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.reader.QueryRowContext(ctx, db.q(query), args...)
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := db.reader.QueryContext(ctx, db.q(query), args...)
+	return rows, db.mapErr(err)
+}
+
+// forUpdate is appended to a SELECT that a transaction will update, so that
+// concurrent PostgreSQL writers serialise on the row. SQLite has one writer.
+func (db *DB) forUpdate() string {
+	if db.dialect == dialectPostgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Times are stored as microseconds since the epoch in both dialects.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

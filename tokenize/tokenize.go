@@ -1,0 +1,122 @@
+// Package tokenize turns complaint text into search tokens. Chinese words are
+// mostly two characters (退款, 物流), so runs of CJK characters become
+// overlapping character bigrams; Latin text becomes lowercased words and
+// digits become digit runs. Both database backends index these same tokens,
+// so they return the same results.
+package tokenize
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// class of a rune for segmentation.
+type class int
+
+const (
+	sep class = iota
+	cjk
+	word
+)
+
+func classify(r rune) class {
+	switch {
+	case isCJK(r):
+		return cjk
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		return word
+	}
+	return sep
+}
+
+// isCJK covers Han ideographs, kana and Hangul: scripts written without
+// spaces between words.
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
+		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
+}
+
+// MaxTokenBytes bounds a single token; longer Latin runs are cut.
+const MaxTokenBytes = 64
+
+// Tokens appends the tokens of s to dst and returns it. A lone CJK character
+// (a run of one) is kept as a unigram so that it can still be found.
+func Tokens(dst []string, s string) []string {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch classify(r) {
+		case sep:
+			i += size
+		case cjk:
+			j := i
+			var runes []rune
+			for j < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[j:])
+				if classify(r2) != cjk {
+					break
+				}
+				runes = append(runes, r2)
+				j += sz
+			}
+			if len(runes) == 1 {
+				dst = append(dst, string(runes))
+			}
+			for k := 0; k+1 < len(runes); k++ {
+				dst = append(dst, string(runes[k:k+2]))
+			}
+			i = j
+		case word:
+			j := i
+			for j < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[j:])
+				if classify(r2) != word {
+					break
+				}
+				j += sz
+			}
+			dst = append(dst, splitWord(s[i:j])...)
+			i = j
+		}
+	}
+	return dst
+}
+
+// splitWord lowercases a letter/digit run and separates letters from digits,
+// so "ORD2026ABC" yields "ord", "2026", "abc".
+func splitWord(w string) []string {
+	var out []string
+	start := 0
+	prevDigit := false
+	for k, r := range w {
+		d := unicode.IsDigit(r)
+		if k > start && d != prevDigit {
+			out = append(out, clip(strings.ToLower(w[start:k])))
+			start = k
+		}
+		prevDigit = d
+	}
+	return append(out, clip(strings.ToLower(w[start:])))
+}
+
+func clip(t string) string {
+	if len(t) <= MaxTokenBytes {
+		return t
+	}
+	cut := MaxTokenBytes
+	for cut > 0 && !utf8.RuneStart(t[cut]) {
+		cut--
+	}
+	return t[:cut]
+}
+
+// Document joins the tokens of several texts with spaces: the indexed form
+// stored in SQLite FTS5 (unicode61) and PostgreSQL tsvector('simple').
+func Document(texts ...string) string {
+	var toks []string
+	for _, t := range texts {
+		toks = Tokens(toks, t)
+	}
+	return strings.Join(toks, " ")
+}
