@@ -108,3 +108,39 @@ func (p NewPost) Build(c *Complaint, actor Actor, now time.Time) (Event, error) 
 	e.Body = body
 	return e, nil
 }
+
+// Attachment is evidence kept with a complaint: a photo, a document, a call
+// recording. Its content lives in file storage under its SHA-256.
+type Attachment struct {
+	ID          int64      `json:"id"`
+	ComplaintID int64      `json:"complaint_id"`
+	EventID     int64      `json:"event_id,omitempty"`
+	Filename    string     `json:"filename"`
+	ContentType string     `json:"content_type"`
+	Size        int64      `json:"size"`
+	SHA256      string     `json:"sha256"`
+	Visibility  Visibility `json:"visibility"`
+	UploadedBy  int64      `json:"uploaded_by,omitempty"`
+	UploadedAt  time.Time  `json:"uploaded_at"`
+}
+
+// CleanFilename keeps the base name of an uploaded file, safe to show.
+func CleanFilename(name string) string {
+	name = strings.TrimSpace(name)
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[len(r)-200:])
+	}
+	if name == "" || name == "." || name == ".." {
+		return "file"
+	}
+	return name
+}

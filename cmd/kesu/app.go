@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/api"
+	"github.com/kesu/kesu/auth"
+	"github.com/kesu/kesu/files"
+	"github.com/kesu/kesu/store"
+)
+
+// Config is everything an App needs; flags and environment fill it.
+type Config struct {
+	Addr         string
+	DB           string // SQLite path or postgres:// URL
+	FilesDir     string // attachment storage; default next to the SQLite file
+	NumberFormat string
+	LogLevel     string
+}
+
+// dbFlags registers the database flags every command shares.
+func (c *Config) dbFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", envOr("KESU_DB", "kesu.db"), "SQLite file path or postgres:// URL (env KESU_DB)")
+	fs.StringVar(&c.NumberFormat, "number-format", envOr("KESU_NUMBER_FORMAT", kesu.DefaultNumberFormat),
+		"complaint number format (env KESU_NUMBER_FORMAT)")
+	fs.StringVar(&c.FilesDir, "files", envOr("KESU_FILES", ""), "attachment directory (env KESU_FILES; default beside the database)")
+}
+
+// App is the wired system: database, file storage and HTTP API. Tests boot
+// the same App that `kesu serve` runs.
+type App struct {
+	Config Config
+	DB     *store.DB
+	Files  *files.Dir
+	API    *api.Server
+	Log    *slog.Logger
+	Clock  kesu.Clock
+}
+
+// OpenApp opens the database (migrating it) and file storage.
+func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); cfg.LogLevel != "" && err != nil {
+		return nil, usageError{fmt.Sprintf("unknown log level %q (debug, info, warn, error)", cfg.LogLevel)}
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", redact(cfg.DB), err)
+	}
+	if cfg.FilesDir == "" {
+		if store.IsPostgresURL(cfg.DB) {
+			cfg.FilesDir = "kesu-files"
+		} else {
+			cfg.FilesDir = strings.TrimSuffix(cfg.DB, filepath.Ext(cfg.DB)) + "-files"
+		}
+	}
+	fd, err := files.NewDir(cfg.FilesDir)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("attachment directory: %w", err)
+	}
+	a := &App{Config: cfg, DB: db, Files: fd, Log: log, Clock: kesu.SystemClock{}}
+	a.API = api.New(api.Config{DB: db, Files: fd, Clock: a.Clock, Logger: log})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// redact hides a password in a database URL.
+func redact(dsn string) string {
+	if !store.IsPostgresURL(dsn) {
+		return dsn
+	}
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if colon := strings.Index(dsn[strings.Index(dsn, "//")+2:at], ":"); colon >= 0 {
+			start := strings.Index(dsn, "//") + 2 + colon + 1
+			return dsn[:start] + "***" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// EnsureAdmin creates the first administrator on an empty database and
+// returns its email, one-time password and an API token; ok is false if
+// accounts exist already.
+func (a *App) EnsureAdmin(ctx context.Context) (email, password, token string, ok bool, err error) {
+	n, err := a.DB.UserCount(ctx)
+	if err != nil || n > 0 {
+		return "", "", "", false, err
+	}
+	password = auth.RandomPassword()
+	u, err := api.CreateUser(ctx, a.DB, api.NewUser{Email: "admin@kesu.local", Name: "管理员 Administrator",
+		Role: kesu.RoleAdmin, Password: password}, a.Clock.Now())
+	if kesu.ErrorCodeOf(err) == kesu.EConflict {
+		return "", "", "", false, nil // another process created it first
+	}
+	if err != nil {
+		return "", "", "", false, err
+	}
+	token, hash := auth.NewToken()
+	if _, err := a.DB.CreateToken(ctx, u.ID, "first start", hash, a.Clock.Now()); err != nil {
+		return "", "", "", false, err
+	}
+	return u.Email, password, token, true, nil
+}
+
+// Serve runs the HTTP server on ln until ctx ends, then lets in-flight
+// requests finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // attachments on slow phones
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := newFlags("serve", stderr)
+	cfg.dbFlags(fs)
+	fs.StringVar(&cfg.Addr, "addr", envOr("KESU_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env KESU_ADDR)")
+	fs.StringVar(&cfg.LogLevel, "log-level", envOr("KESU_LOG_LEVEL", "info"), "debug, info, warn or error (env KESU_LOG_LEVEL)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	app, err := OpenApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	email, password, token, created, err := app.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + displayAddr(ln.Addr().String())
+	fmt.Fprintf(stdout, "kesu is serving at %s (database: %s %s)\n", url, app.DB.Dialect(), redact(cfg.DB))
+	if created {
+		fmt.Fprintf(stdout, "First start: administrator created. Write this down, it is shown only once:\n")
+		fmt.Fprintf(stdout, "  login:     %s\n  password:  %s\n  API token: %s\n", email, password, token)
+		fmt.Fprintf(stdout, "  try:       curl -H 'Authorization: Bearer %s' %s/api/v1/complaints\n", token, url)
+	}
+	return app.Serve(ctx, ln)
+}
+
+// displayAddr makes a listen address clickable.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := newFlags("migrate", stderr)
+	cfg.dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "database %s is up to date\n", redact(cfg.DB))
+	return nil
+}
