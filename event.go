@@ -3,6 +3,7 @@ package kesu
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // EventType names what happened on a complaint's timeline.
@@ -97,8 +98,8 @@ func (p NewPost) Build(c *Complaint, actor Actor, now time.Time) (Event, error) 
 	if actor.Role == RoleAuditor || actor.Role == RoleAnalyst {
 		return Event{}, Errorf(EForbidden, "role %s may not post on complaints", actor.Role)
 	}
-	if actor.Role.DepartmentScoped() && c.DepartmentID != actor.DepartmentID {
-		return Event{}, Errorf(EForbidden, "complaint %s belongs to another department", c.Number)
+	if err := checkScope(c, actor); err != nil {
+		return Event{}, err
 	}
 	t := EventNote
 	if vis == VisibilityCustomer {
@@ -130,12 +131,15 @@ func CleanFilename(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
+	// Control characters (C0, DEL and C1) and bidirectional controls are
+	// dropped: the latter can disguise "invoice\u202egpj.exe" as "invoiceexe.jpg".
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '"' {
 			return -1
 		}
 		return r
 	}, name)
+	name = strings.TrimSpace(name)
 	if r := []rune(name); len(r) > 200 {
 		name = string(r[len(r)-200:])
 	}

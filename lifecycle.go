@@ -111,6 +111,8 @@ func buildLifecycle() []Transition {
 		{StatusClosed, ActionReview, StatusClosed, reviewers, false},
 		{StatusAppealed, ActionReopen, StatusInProgress, senior, true},
 		{StatusAppealed, ActionClose, StatusClosed, senior, true},
+		// The customer drops the appeal: the complaint is closed as it was.
+		{StatusAppealed, ActionWithdraw, StatusClosed, withdrawer, true},
 	}
 	for _, from := range []Status{StatusRegistered, StatusAccepted, StatusDispatched, StatusInProgress,
 		StatusAwaitingCustomer, StatusSolutionProposed, StatusExecuting, StatusResolved} {
@@ -133,22 +135,42 @@ func Lookup(from Status, a Action) (Transition, bool) {
 	return Transition{}, false
 }
 
-// AllowedActions lists the actions actor may take on c now, for buttons.
-func AllowedActions(c *Complaint, actor Actor) []Action {
+// AllowedActions lists the actions actor may take on c at now, for buttons.
+func AllowedActions(c *Complaint, actor Actor, now time.Time, rules Rules) []Action {
 	var out []Action
 	for _, t := range Lifecycle {
-		if t.From == c.Status && authorize(c, t, actor) == nil {
+		if t.From == c.Status && authorize(c, t, actor) == nil && precondition(c, t.Action, now, rules) == nil {
 			out = append(out, t.Action)
 		}
 	}
 	return out
 }
 
+// precondition checks what, beyond the table and the role, must hold for an
+// action whatever its arguments.
+func precondition(c *Complaint, a Action, now time.Time, rules Rules) error {
+	if a == ActionAppeal {
+		if c.Recourse != "" {
+			return Errorf(EConflict, "the appeal was dismissed; the customer was referred to %s", c.Recourse)
+		}
+		if c.ClosedAt != nil && now.Sub(*c.ClosedAt) > rules.AppealWindow {
+			return Errorf(EConflict, "the appeal window of %d days has passed", int(rules.AppealWindow/(24*time.Hour)))
+		}
+	}
+	return nil
+}
+
 func authorize(c *Complaint, t Transition, actor Actor) error {
 	if !oneOf(actor.Role, t.Roles) {
 		return Errorf(EForbidden, "role %s may not %s a complaint", actor.Role, t.Action)
 	}
-	if actor.Role.DepartmentScoped() && c.DepartmentID != actor.DepartmentID {
+	return checkScope(c, actor)
+}
+
+// checkScope refuses a department-scoped actor (handler, department head) on
+// a complaint that is not dispatched to their department.
+func checkScope(c *Complaint, actor Actor) error {
+	if actor.Role.DepartmentScoped() && (c.DepartmentID == 0 || c.DepartmentID != actor.DepartmentID) {
 		return Errorf(EForbidden, "complaint %s belongs to another department", c.Number)
 	}
 	return nil
@@ -206,6 +228,9 @@ func Apply(c *Complaint, cmd Command, actor Actor, now time.Time, rules Rules) (
 		return Change{}, Errorf(EConflict, "action %s is not allowed in status %s", cmd.Action, c.Status)
 	}
 	if err := authorize(c, t, actor); err != nil {
+		return Change{}, err
+	}
+	if err := precondition(c, cmd.Action, now, rules); err != nil {
 		return Change{}, err
 	}
 	cmd.Note = strings.TrimSpace(cmd.Note)
@@ -295,9 +320,6 @@ func Apply(c *Complaint, cmd Command, actor Actor, now time.Time, rules Rules) (
 		}
 		next.ClosedAt = &now
 	case ActionAppeal:
-		if c.ClosedAt != nil && now.Sub(*c.ClosedAt) > rules.AppealWindow {
-			return Change{}, Errorf(EConflict, "the appeal window of %d days has passed", int(rules.AppealWindow/(24*time.Hour)))
-		}
 		next.AppealCount++
 		// An appeal is handled by someone other than the first handler, higher up.
 		next.AssigneeID = 0

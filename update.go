@@ -38,8 +38,8 @@ var editors = []Role{RoleAgent, RoleHandler, RoleDeptHead, RoleSupervisor, RoleA
 
 // CanView reports whether actor may see complaint c at all.
 func CanView(c *Complaint, actor Actor) error {
-	if actor.Role.DepartmentScoped() && c.DepartmentID != actor.DepartmentID {
-		return Errorf(EForbidden, "complaint %s belongs to another department", c.Number)
+	if err := checkScope(c, actor); err != nil {
+		return err
 	}
 	if actor.Role == RoleCustomer || actor.Role == "" {
 		return Errorf(EForbidden, "staff only")

@@ -266,7 +266,7 @@ func (s *Server) allowedActions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actions := kesu.AllowedActions(&c, caller(r.Context()).Actor())
+	actions := kesu.AllowedActions(&c, caller(r.Context()).Actor(), s.clock.Now(), s.rules)
 	if actions == nil {
 		actions = []kesu.Action{}
 	}

@@ -185,22 +185,26 @@ func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Ti
 		Scan(&cu.ID, &cu.Name, &cu.Phone, &cu.Email, &cu.WeChatID, &cu.VIP)
 }
 
-// indexComplaint writes the complaint's search tokens.
+// indexComplaint writes the complaint's search tokens, deferred to the end
+// of the transaction (see Tx.later).
 func (tx *Tx) indexComplaint(ctx context.Context, c *kesu.Complaint, replace bool) error {
 	doc := tokenize.Document(c.Number, c.Title, c.Description, c.Customer.Name, c.OrderNo, c.Product, c.ProductModel)
-	var err error
-	if tx.db.dialect == dialectPostgres {
-		_, err = tx.exec(ctx, `INSERT INTO complaint_search(complaint_id, tokens) VALUES (?, to_tsvector('simple', ?))
-			ON CONFLICT (complaint_id) DO UPDATE SET tokens = excluded.tokens`, c.ID, doc)
-		return err
-	}
-	if replace {
-		if _, err = tx.exec(ctx, `DELETE FROM complaint_search WHERE rowid = ?`, c.ID); err != nil {
+	id := c.ID
+	tx.later(func() error {
+		if tx.db.dialect == dialectPostgres {
+			_, err := tx.exec(ctx, `INSERT INTO complaint_search(complaint_id, tokens) VALUES (?, to_tsvector('simple', ?))
+				ON CONFLICT (complaint_id) DO UPDATE SET tokens = excluded.tokens`, id, doc)
 			return err
 		}
-	}
-	_, err = tx.exec(ctx, `INSERT INTO complaint_search(rowid, tokens) VALUES (?, ?)`, c.ID, doc)
-	return err
+		if replace {
+			if _, err := tx.exec(ctx, `DELETE FROM complaint_search WHERE rowid = ?`, id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(ctx, `INSERT INTO complaint_search(rowid, tokens) VALUES (?, ?)`, id, doc)
+		return err
+	})
+	return nil
 }
 
 func (tx *Tx) insertEvent(ctx context.Context, e kesu.Event) (int64, error) {

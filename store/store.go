@@ -57,6 +57,13 @@ type DB struct {
 	numbers kesu.NumberFormat
 	loc     *time.Location
 	rebound sync.Map // query text -> PostgreSQL text
+
+	// SQLite only: prepared statements by query text, and the group-commit
+	// writer (see writer.go).
+	stmts   stmtCache
+	jobs    chan *writeJob
+	quit    chan struct{}
+	stopped chan struct{}
 }
 
 // IsPostgresURL reports whether dsn names a PostgreSQL database rather than
@@ -139,11 +146,14 @@ func open(dsn string, opt Options) (*DB, error) {
 	db.reader.SetMaxOpenConns(readers)
 	db.reader.SetMaxIdleConns(readers)
 	db.reader.SetConnMaxIdleTime(0)
+	db.startWriter()
 	return db, nil
 }
 
 // Close releases the connections.
 func (db *DB) Close() error {
+	db.stopWriter()
+	db.stmts.close()
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -226,6 +236,27 @@ func (db *DB) Migrate(ctx context.Context) error {
 type Tx struct {
 	db *DB
 	tx *sql.Tx
+	// deferred work runs after every job of a group commit, just before the
+	// COMMIT, outside the jobs' savepoints (see writer.go).
+	deferred []func() error
+}
+
+// later runs fn in this transaction after the current job succeeds. SQLite's
+// FTS5 flushes its index on every savepoint release; writing the search index
+// once per batch avoids that.
+func (tx *Tx) later(fn func() error) {
+	tx.deferred = append(tx.deferred, fn)
+}
+
+// runDeferred runs the work registered with later.
+func (tx *Tx) runDeferred() error {
+	for _, fn := range tx.deferred {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	tx.deferred = nil
+	return nil
 }
 
 // tx runs fn in a write transaction, committing if fn returns nil. SQLite
@@ -234,7 +265,11 @@ type Tx struct {
 func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = db.tryTx(ctx, fn)
+		if db.jobs != nil {
+			err = db.submit(ctx, fn)
+		} else {
+			err = db.tryTx(ctx, fn)
+		}
 		if err == nil || !db.retryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -257,7 +292,11 @@ func (db *DB) tryTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{db: db, tx: sqlTx}); err != nil {
+	tx := &Tx{db: db, tx: sqlTx}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.runDeferred(); err != nil {
 		return err
 	}
 	return db.mapErr(sqlTx.Commit())
@@ -331,17 +370,41 @@ func (db *DB) q(query string) string {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		r, err := st.ExecContext(ctx, args...)
+		return r, tx.db.mapErr(err)
+	}
 	r, err := tx.tx.ExecContext(ctx, tx.db.q(query), args...)
 	return r, tx.db.mapErr(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, tx.db.mapErr(err)
+	}
 	rows, err := tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 	return rows, tx.db.mapErr(err)
+}
+
+// stmt returns the transaction's handle on a cached prepared statement
+// (SQLite; PostgreSQL's driver caches statements itself), or nil.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if tx.db.dialect != dialectSQLite {
+		return nil
+	}
+	st := tx.db.stmts.get(tx.db.writer, "w", query, false)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, st)
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.
@@ -352,10 +415,21 @@ func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, err
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.dialect == dialectSQLite {
+		if st := db.stmts.get(db.reader, "r", query, true); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
 	return db.reader.QueryRowContext(ctx, db.q(query), args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if db.dialect == dialectSQLite {
+		if st := db.stmts.get(db.reader, "r", query, true); st != nil {
+			rows, err := st.QueryContext(ctx, args...)
+			return rows, db.mapErr(err)
+		}
+	}
 	rows, err := db.reader.QueryContext(ctx, db.q(query), args...)
 	return rows, db.mapErr(err)
 }
