@@ -79,7 +79,7 @@ func (s *Server) routes() []Route {
 			Status: 201, Handler: s.addPost(kesu.VisibilityCustomer)},
 		{Method: "POST", Path: "/api/v1/complaints/{number}/attachments", ID: "uploadAttachment",
 			Summary: "Upload evidence (multipart field \"file\"; optional field \"visibility\": internal or customer)",
-			Upload: true, Response: kesu.Attachment{}, Status: 201, Handler: s.uploadAttachment},
+			Upload:  true, Response: kesu.Attachment{}, Status: 201, Handler: s.uploadAttachment},
 		{Method: "GET", Path: "/api/v1/complaints/{number}/attachments", ID: "listAttachments",
 			Summary: "The complaint's attachments", Response: AttachmentList{}, Status: 200, Handler: s.listAttachments},
 		{Method: "GET", Path: "/api/v1/complaints/{number}/attachments/{id}", ID: "downloadAttachment",

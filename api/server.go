@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kesu/kesu"
@@ -37,6 +38,7 @@ type Server struct {
 	maxBody       int64
 	maxAttachment int64
 	mux           *http.ServeMux
+	openapiJSON   func() ([]byte, error) // the encoded document, built on first use
 }
 
 // New builds the API server.
@@ -58,6 +60,7 @@ func New(cfg Config) *Server {
 	if s.maxAttachment == 0 {
 		s.maxAttachment = 20 << 20
 	}
+	s.openapiJSON = sync.OnceValues(s.encodeOpenAPI)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
 	}
