@@ -212,13 +212,13 @@ func (in NewComplaint) Build(now time.Time, by Actor) (Complaint, error) {
 		Expectation:      in.Expectation,
 		DemandReasonable: in.DemandReasonable,
 		ExternalID:       strings.TrimSpace(in.ExternalID),
-		OccurredAt:       in.OccurredAt,
-		RegisteredAt:     now,
+		OccurredAt:       utcPtr(in.OccurredAt),
+		RegisteredAt:     now.UTC(),
 		UpdatedAt:        now,
 		CreatedBy:        by.UserID,
 	}
 	if in.RegisteredAt != nil {
-		c.RegisteredAt = *in.RegisteredAt
+		c.RegisteredAt = in.RegisteredAt.UTC()
 		if c.RegisteredAt.After(now.Add(5 * time.Minute)) {
 			return Complaint{}, FieldError("registered_at", "is in the future")
 		}
@@ -296,6 +296,15 @@ func (in NewComplaint) Build(now time.Time, by Actor) (Complaint, error) {
 	c.CoDepartments = []string{}
 	c.Escalation = minimumEscalation(c.Level, c.Customer.VIP)
 	return c, nil
+}
+
+// utcPtr returns a copy of t in UTC: instants leave kesu in one zone.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // NormalizeTags trims, de-duplicates and checks tags.

@@ -99,9 +99,18 @@ func (p ComplaintPatch) Apply(c *Complaint, actor Actor, now time.Time) (map[str
 			return nil, err
 		}
 	}
-	if p.Level != nil && *p.Level == "" || p.Priority != nil && *p.Priority == "" ||
-		p.Validity != nil && *p.Validity == "" || p.Intent != nil && *p.Intent == "" {
-		return nil, Errorf(EInvalid, "level, priority, validity and intent cannot be cleared")
+	for _, f := range []struct {
+		name    string
+		cleared bool
+	}{
+		{"level", p.Level != nil && *p.Level == ""},
+		{"priority", p.Priority != nil && *p.Priority == ""},
+		{"validity", p.Validity != nil && *p.Validity == ""},
+		{"intent", p.Intent != nil && *p.Intent == ""},
+	} {
+		if f.cleared {
+			return nil, FieldError(f.name, "cannot be cleared")
+		}
 	}
 	if p.Category != nil && next.Category != "" {
 		if err := ValidateCode("category", next.Category); err != nil {

@@ -85,8 +85,8 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 // decodeJSON decodes body strictly into dst: unknown fields, wrong types,
 // trailing data and malformed JSON are refused with the field named.
 func decodeJSON(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return kesu.Errorf(kesu.EInvalid, "a JSON request body is required")
+	if b := bytes.TrimSpace(body); len(b) == 0 || string(b) == "null" { // null would decode as an empty object
+		return kesu.Errorf(kesu.EInvalid, "a JSON object is required as the request body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
