@@ -36,6 +36,15 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 	if err != nil {
 		return CreateResult{}, err
 	}
+	if db.dialect == dialectPostgres {
+		// Replays must not consume a number: answer them before reserving one.
+		if res, found, err := db.findReplay(ctx, c, idem); found || err != nil {
+			return res, err
+		}
+		if err := db.reserveNumber(ctx, &c); err != nil {
+			return CreateResult{}, err
+		}
+	}
 	var res CreateResult
 	err = db.tx(ctx, func(tx *Tx) error {
 		res = CreateResult{}
@@ -105,13 +114,13 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 	if err := tx.upsertCustomer(ctx, &c.Customer, now); err != nil {
 		return err
 	}
-	scope := tx.db.numbers.Scope(c.RegisteredAt.In(tx.db.loc))
-	var seq int64
-	if err := tx.queryRow(ctx, `INSERT INTO number_counters(scope, last) VALUES (?, 1)
-		ON CONFLICT(scope) DO UPDATE SET last = number_counters.last + 1 RETURNING last`, scope).Scan(&seq); err != nil {
-		return tx.db.mapErr(err)
+	if c.Number == "" {
+		seq, err := tx.nextNumber(ctx, c.RegisteredAt)
+		if err != nil {
+			return err
+		}
+		c.Number = tx.db.numbers.Format(c.RegisteredAt.In(tx.db.loc), seq)
 	}
-	c.Number = tx.db.numbers.Format(c.RegisteredAt.In(tx.db.loc), seq)
 	c.Version = 1
 	tags, _ := json.Marshal(c.Tags)
 	var demand any
@@ -145,6 +154,81 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 		return err
 	}
 	return tx.indexComplaint(ctx, c, false)
+}
+
+// nextNumber increments the counter of the number's scope (e.g. the day).
+func (tx *Tx) nextNumber(ctx context.Context, registered time.Time) (int64, error) {
+	var seq int64
+	err := tx.queryRow(ctx, `INSERT INTO number_counters(scope, last) VALUES (?, 1)
+		ON CONFLICT(scope) DO UPDATE SET last = number_counters.last + 1 RETURNING last`,
+		tx.db.numbers.Scope(registered.In(tx.db.loc))).Scan(&seq)
+	return seq, tx.db.mapErr(err)
+}
+
+// reserveNumber gives c its number in a transaction of its own (PostgreSQL).
+// Every intake of a day increments one counter row; inside the intake
+// transaction that row stays locked until the commit has been flushed, which
+// serialises all intakes. Here the lock is held for one statement, and the
+// commit need not wait for its flush (synchronous_commit off): the WAL is
+// written in order, so the flush of the complaint that uses the number makes
+// the counter durable too. A registration that fails afterwards leaves a gap
+// in the day's sequence; numbers stay unique.
+func (db *DB) reserveNumber(ctx context.Context, c *kesu.Complaint) error {
+	var seq int64
+	err := db.tryTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		var err error
+		seq, err = tx.nextNumber(ctx, c.RegisteredAt)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Number = db.numbers.Format(c.RegisteredAt.In(db.loc), seq)
+	return nil
+}
+
+// findReplay answers a create that repeats an earlier one (same idempotency
+// key, or same external id) without writing, and checks the category, so
+// that reserveNumber is only reached by a registration that should succeed.
+func (db *DB) findReplay(ctx context.Context, c kesu.Complaint, idem *Idempotency) (CreateResult, bool, error) {
+	if idem != nil {
+		var id int64
+		var hash []byte
+		err := db.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+			idem.UserID, idem.Key).Scan(&id, &hash)
+		if err == nil {
+			if !bytes.Equal(hash, idem.RequestHash) {
+				return CreateResult{}, true, &kesu.Error{Code: kesu.EConflict, Message: "this Idempotency-Key was used for a different request"}
+			}
+			got, err := db.complaintByID(ctx, id)
+			return CreateResult{Complaint: got, Replayed: true}, true, err
+		} else if err != sql.ErrNoRows {
+			return CreateResult{}, false, db.mapErr(err)
+		}
+	}
+	if c.ExternalID != "" {
+		var id int64
+		err := db.queryRow(ctx, `SELECT id FROM complaints WHERE external_id = ?`, c.ExternalID).Scan(&id)
+		if err == nil {
+			got, err := db.complaintByID(ctx, id)
+			return CreateResult{Complaint: got, Replayed: true}, true, err
+		} else if err != sql.ErrNoRows {
+			return CreateResult{}, false, db.mapErr(err)
+		}
+	}
+	if c.Category != "" {
+		var active bool
+		err := db.queryRow(ctx, `SELECT active FROM categories WHERE code = ?`, c.Category).Scan(&active)
+		if err == sql.ErrNoRows || (err == nil && !active) {
+			return CreateResult{}, false, kesu.FieldError("category", "no active category %q", c.Category)
+		} else if err != nil {
+			return CreateResult{}, false, db.mapErr(err)
+		}
+	}
+	return CreateResult{}, false, nil
 }
 
 func (tx *Tx) categoryID(ctx context.Context, code string) (int64, error) {
