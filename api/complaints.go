@@ -392,9 +392,9 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "id")
 	if err != nil {
-		return kesu.Errorf(kesu.ENotFound, "no attachment %q", r.PathValue("id"))
+		return err
 	}
 	a, err := s.db.Attachment(r.Context(), c.ID, id)
 	if err != nil {

@@ -872,7 +872,34 @@ func TestOpenAPIContract(t *testing.T) {
 	h.call(oaCall{op: "createUser", path: "/api/v1/users", token: admin, want: 400, refused: true,
 		body: map[string]any{"email": "x@example.com", "name": "X", "role": "overlord"}})
 	h.call(oaCall{op: "listUsers", path: "/api/v1/users", token: admin, want: 200})
-	h.call(oaCall{op: "createToken", path: "/api/v1/tokens", token: admin, want: 201, body: map[string]any{"name": "ci"}})
+	created, _ := h.call(oaCall{op: "createToken", path: "/api/v1/tokens", token: admin, want: 201, body: map[string]any{"name": "ci"}})
+	tokenID := oaField(created, "id")
+	h.call(oaCall{op: "revokeToken", path: "/api/v1/tokens/" + tokenID, token: admin, want: 204})
+	h.call(oaCall{op: "revokeToken", path: "/api/v1/tokens/" + tokenID, token: admin, want: 404})
+	h.call(oaCall{op: "updateCategory", path: "/api/v1/categories/quality.leak", token: admin, want: 200,
+		body: map[string]any{"name_en": "Leaks", "department": "logistics"}})
+	h.call(oaCall{op: "updateCategory", path: "/api/v1/categories/quality.leak", token: admin, want: 400,
+		body: map[string]any{"department": "nowhere"}})
+	h.call(oaCall{op: "updateCategory", path: "/api/v1/categories/nothing", token: admin, want: 404,
+		body: map[string]any{"active": false}})
+	users, _ := h.call(oaCall{op: "listUsers", path: "/api/v1/users", token: admin, want: 200})
+	var handlerID, adminID string
+	for _, item := range users.(map[string]any)["items"].([]any) {
+		switch oaField(item, "role") {
+		case "handler":
+			handlerID = oaField(item, "id")
+		case "admin":
+			adminID = oaField(item, "id")
+		}
+	}
+	h.call(oaCall{op: "updateUser", path: "/api/v1/users/" + handlerID, token: admin, want: 200,
+		body: map[string]any{"role": "dept_head", "password": "another long password"}})
+	h.call(oaCall{op: "updateUser", path: "/api/v1/users/" + adminID, token: admin, want: 409,
+		body: map[string]any{"active": false}})
+	h.call(oaCall{op: "updateUser", path: "/api/v1/users/" + handlerID, token: admin, want: 400, refused: true,
+		body: map[string]any{"role": "overlord"}})
+	h.call(oaCall{op: "updateUser", path: "/api/v1/users/999999", token: admin, want: 404,
+		body: map[string]any{"name": "x"}})
 
 	agent, _ := h.token("agent@example.com", kesu.RoleAgent, "")
 	h.call(oaCall{op: "createDepartment", path: "/api/v1/departments", token: agent, want: 403,

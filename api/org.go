@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kesu/kesu"
@@ -29,6 +30,12 @@ type (
 		Parent     string `json:"parent,omitempty"`     // parent category code
 		Department string `json:"department,omitempty"` // owning department code
 	}
+	CategoryPatch struct {
+		Name       *string `json:"name"`
+		NameEN     *string `json:"name_en"`
+		Department *string `json:"department"` // owning department code; "" clears
+		Active     *bool   `json:"active"`
+	}
 	CategoryList struct {
 		Items []kesu.Category `json:"items"`
 	}
@@ -38,6 +45,13 @@ type (
 		Role       kesu.Role `json:"role"`
 		Department string    `json:"department,omitempty"` // department code
 		Password   string    `json:"password,omitempty"`   // empty: API-token only account
+	}
+	UserPatch struct {
+		Name       *string    `json:"name"`
+		Role       *kesu.Role `json:"role"`
+		Department *string    `json:"department"` // code; "" clears
+		Active     *bool      `json:"active"`
+		Password   *string    `json:"password"`
 	}
 	UserList struct {
 		Items []kesu.User `json:"items"`
@@ -172,4 +186,77 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		return err
 	}
 	return decodeJSON(body, dst)
+}
+
+func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request) error {
+	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+		return err
+	}
+	var in CategoryPatch
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.db.UpdateCategory(r.Context(), r.PathValue("code"), store.CategoryPatch(in))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in UserPatch
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	p := store.UserPatch{Name: in.Name, Role: in.Role, Department: in.Department, Active: in.Active}
+	if in.Password != nil {
+		if err := kesu.ValidatePassword(*in.Password); err != nil {
+			return err
+		}
+		hash, err := auth.HashPassword(*in.Password)
+		if err != nil {
+			return err
+		}
+		p.PasswordHash = &hash
+	}
+	u, err := s.db.UpdateUser(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u := caller(r.Context())
+	owner := u.ID
+	if u.Role == kesu.RoleAdmin {
+		owner = 0
+	}
+	if err := s.db.RevokeToken(r.Context(), id, owner, s.clock.Now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// pathID reads a numeric path parameter; anything else names nothing.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, kesu.Errorf(kesu.ENotFound, "no %s %q", name, r.PathValue(name))
+	}
+	return id, nil
 }

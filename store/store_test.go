@@ -559,3 +559,61 @@ func TestOrgErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestOrgUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := open(t, dsn)
+		name, dept := "质量问题", "logistics"
+		c, err := f.db.UpdateCategory(f.ctx, "quality", store.CategoryPatch{Name: &name, Department: &dept})
+		if err != nil || c.Name != name || c.DepartmentID == 0 {
+			t.Fatalf("category: %v %+v", err, c)
+		}
+		off := false
+		if _, err := f.db.UpdateCategory(f.ctx, "quality.battery", store.CategoryPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		in := sample()
+		in.Category = "quality.battery"
+		if _, err := f.db.CreateComplaint(f.ctx, in, f.agent, t0, nil); kesu.ErrorFieldOf(err) != "category" {
+			t.Fatalf("inactive category accepted: %v", err)
+		}
+		// A deactivated user's and a revoked token stop working.
+		hash := []byte("0123456789abcdef0123456789abcdef")
+		tokenID, err := f.db.CreateToken(f.ctx, f.agent.UserID, "t", hash, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UpdateUser(f.ctx, f.agent.UserID, store.UserPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UserByTokenHash(f.ctx, hash, t0); kesu.ErrorCodeOf(err) != kesu.EUnauthorized {
+			t.Fatalf("deactivated user's token: %v", err)
+		}
+		on := true
+		if _, err := f.db.UpdateUser(f.ctx, f.agent.UserID, store.UserPatch{Active: &on}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.RevokeToken(f.ctx, tokenID, f.super.UserID, t0); kesu.ErrorCodeOf(err) != kesu.ENotFound {
+			t.Fatalf("someone else's token: %v", err)
+		}
+		if err := f.db.RevokeToken(f.ctx, tokenID, f.agent.UserID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UserByTokenHash(f.ctx, hash, t0); kesu.ErrorCodeOf(err) != kesu.EUnauthorized {
+			t.Fatalf("revoked token: %v", err)
+		}
+		// The last active administrator cannot be demoted or deactivated.
+		admin, err := f.db.CreateUser(f.ctx, kesu.User{Email: "root@example.com", Name: "root", Role: kesu.RoleAdmin}, "", "", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agentRole := kesu.RoleAgent
+		if _, err := f.db.UpdateUser(f.ctx, admin.ID, store.UserPatch{Role: &agentRole}); kesu.ErrorCodeOf(err) != kesu.EConflict {
+			t.Fatalf("demoting the last admin: %v", err)
+		}
+		handlerRole := kesu.RoleHandler
+		if _, err := f.db.UpdateUser(f.ctx, f.agent.UserID, store.UserPatch{Role: &handlerRole}); kesu.ErrorFieldOf(err) != "department" {
+			t.Fatalf("handler without department: %v", err)
+		}
+	})
+}
