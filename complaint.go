@@ -239,6 +239,7 @@ func (in NewComplaint) Build(now time.Time, by Actor) (Complaint, error) {
 		c.Currency = "CNY"
 	}
 	c.Expectation.Note = strings.TrimSpace(c.Expectation.Note)
+	c.Customer.ID = 0 // the store finds the customer by contact; a request must not pick a record
 	for _, err := range []error{
 		checkEnum("kind", c.Kind, Kinds),
 		checkEnum("channel", c.Channel, Channels),
