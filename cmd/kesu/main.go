@@ -29,7 +29,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"user":    {"manage staff accounts: user create --email E --name N --role ROLE [--password P] [--department CODE]", runUser},
 		"token":   {"create an API token: token create --user EMAIL [--name NAME]", runToken},
-		"demo":    {"load a realistic demo data set: demo [--count N]", runDemo},
+		"demo":    {"load a realistic demo data set: demo [--count 3000] [--months 6] [--seed 1]", runDemo},
 		"import":  {"import complaints from JSONL or CSV: import --file F [--format jsonl|csv]", runImport},
 		"export":  {"export complaints as JSONL or CSV: export [--format jsonl|csv] [--out F]", runExport},
 		"bench":   {"measure performance: bench intake [--clients 32] [--duration 10s]", runBench},
