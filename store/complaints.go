@@ -45,6 +45,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 			return CreateResult{}, err
 		}
 	}
+	text := searchText(&c)
 	var res CreateResult
 	err = db.tx(ctx, func(tx *Tx) error {
 		res = CreateResult{}
@@ -76,7 +77,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 			}
 		}
 		cc := c
-		if err := tx.insertComplaint(ctx, &cc, actor); err != nil {
+		if err := tx.insertComplaint(ctx, &cc, actor, text); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -104,7 +105,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 
 // insertComplaint writes a new complaint built by kesu.NewComplaint.Build,
 // filling in ID, Number and the customer's ID.
-func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor) error {
+func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor, text string) error {
 	now := c.UpdatedAt
 	if c.Category != "" {
 		if _, err := tx.categoryID(ctx, c.Category); err != nil {
@@ -153,7 +154,7 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 	if _, err := tx.insertEvent(ctx, ev); err != nil {
 		return err
 	}
-	return tx.indexComplaint(ctx, c, false)
+	return tx.indexComplaint(ctx, c, text, false)
 }
 
 // nextNumber increments the counter of the number's scope (e.g. the day).
@@ -269,10 +270,17 @@ func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Ti
 		Scan(&cu.ID, &cu.Name, &cu.Phone, &cu.Email, &cu.WeChatID, &cu.VIP)
 }
 
-// indexComplaint writes the complaint's search tokens, deferred to the end
-// of the transaction (see Tx.later).
-func (tx *Tx) indexComplaint(ctx context.Context, c *kesu.Complaint, replace bool) error {
-	doc := tokenize.Document(c.Number, c.Title, c.Description, c.Customer.Name, c.OrderNo, c.Product, c.ProductModel)
+// searchText is the complaint's text as search tokens, without its number
+// (which the transaction assigns). Computed before the write transaction, so
+// the single SQLite writer does not spend its time tokenizing.
+func searchText(c *kesu.Complaint) string {
+	return tokenize.Document(c.Title, c.Description, c.Customer.Name, c.OrderNo, c.Product, c.ProductModel)
+}
+
+// indexComplaint writes the complaint's search tokens (text from searchText,
+// plus the number), deferred to the end of the transaction (see Tx.later).
+func (tx *Tx) indexComplaint(ctx context.Context, c *kesu.Complaint, text string, replace bool) error {
+	doc := tokenize.Document(c.Number) + " " + text
 	id := c.ID
 	tx.later(func() error {
 		if tx.db.dialect == dialectPostgres {
@@ -588,7 +596,7 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 		_, descChanged := diff["description"]
 		_, orderChanged := diff["order_no"]
 		if textChanged || descChanged || orderChanged {
-			return tx.indexComplaint(ctx, &c, true)
+			return tx.indexComplaint(ctx, &c, searchText(&c), true)
 		}
 		return nil
 	})

@@ -64,6 +64,11 @@ type DB struct {
 	jobs    chan *writeJob
 	quit    chan struct{}
 	stopped chan struct{}
+	// checkpoints copy the WAL into the database file on a connection of
+	// their own, so the writer does not (see writer.go).
+	checkpointDB   *sql.DB
+	checkpointPoke chan struct{}
+	checkpointDone chan struct{}
 }
 
 // IsPostgresURL reports whether dsn names a PostgreSQL database rather than
@@ -125,8 +130,8 @@ func open(dsn string, opt Options) (*DB, error) {
 	// via the OS; only a power loss can lose the last commits (docs/decisions.md).
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
-	db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate")
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_pragma=page_size(8192)"
+	db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -146,6 +151,13 @@ func open(dsn string, opt Options) (*DB, error) {
 	db.reader.SetMaxOpenConns(readers)
 	db.reader.SetMaxIdleConns(readers)
 	db.reader.SetConnMaxIdleTime(0)
+	db.checkpointDB, err = sql.Open("sqlite", base)
+	if err != nil {
+		db.writer.Close()
+		db.reader.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.checkpointDB.SetMaxOpenConns(1)
 	db.startWriter()
 	return db, nil
 }
@@ -157,6 +169,9 @@ func (db *DB) Close() error {
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
+	}
+	if db.checkpointDB != nil {
+		err = errors.Join(err, db.checkpointDB.Close())
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // SQLite has one writer. Instead of committing each write transaction on its
@@ -28,7 +29,10 @@ func (db *DB) startWriter() {
 	db.jobs = make(chan *writeJob, maxBatch)
 	db.quit = make(chan struct{})
 	db.stopped = make(chan struct{})
+	db.checkpointPoke = make(chan struct{}, 1)
+	db.checkpointDone = make(chan struct{})
 	go db.runWriter()
+	go db.runCheckpointer()
 }
 
 func (db *DB) stopWriter() {
@@ -37,6 +41,41 @@ func (db *DB) stopWriter() {
 	}
 	close(db.quit)
 	<-db.stopped
+	<-db.checkpointDone
+}
+
+// checkpointEvery is the shortest time between two checkpoints under load.
+const checkpointEvery = 250 * time.Millisecond
+
+// runCheckpointer copies committed WAL frames into the database file after
+// writes, at most every checkpointEvery, on its own connection: PASSIVE
+// checkpoints never block the writer, and the writer (which has automatic
+// checkpoints turned off) never spends its time on them. An idle database
+// costs nothing: the checkpointer waits for a poke from the writer.
+func (db *DB) runCheckpointer() {
+	defer close(db.checkpointDone)
+	for {
+		select {
+		case <-db.checkpointPoke:
+			db.checkpointDB.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			select {
+			case <-time.After(checkpointEvery):
+			case <-db.quit:
+			}
+		case <-db.quit:
+			<-db.stopped // the writer has finished: fold the WAL back in
+			db.checkpointDB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			return
+		}
+	}
+}
+
+// pokeCheckpointer asks for a checkpoint soon, without waiting.
+func (db *DB) pokeCheckpointer() {
+	select {
+	case db.checkpointPoke <- struct{}{}:
+	default:
+	}
 }
 
 // submit queues fn for the writer and waits for its outcome.
@@ -83,6 +122,7 @@ func (db *DB) runWriter() {
 		}
 		db.runBatch(batch)
 		db.stmts.prepareWriter(db.writer)
+		db.pokeCheckpointer()
 	}
 }
 

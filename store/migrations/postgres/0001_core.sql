@@ -118,8 +118,8 @@ CREATE TABLE complaints (
 );
 CREATE INDEX complaints_registered ON complaints(registered_at, id);
 CREATE INDEX complaints_status ON complaints(status, registered_at);
-CREATE INDEX complaints_department ON complaints(department_id, registered_at);
-CREATE INDEX complaints_category ON complaints(category_id, registered_at);
+CREATE INDEX complaints_department ON complaints(department_id, registered_at) WHERE department_id IS NOT NULL;
+CREATE INDEX complaints_category ON complaints(category_id, registered_at) WHERE category_id IS NOT NULL;
 CREATE INDEX complaints_customer ON complaints(customer_id);
 CREATE INDEX complaints_assignee ON complaints(assignee_id) WHERE assignee_id IS NOT NULL;
 
