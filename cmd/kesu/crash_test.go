@@ -34,9 +34,10 @@ func buildKesu(t testing.TB) string {
 }
 
 // startTestServer runs `kesu serve` on dsn until the test ends.
-func startTestServer(t testing.TB, exe, dsn, dir string, wantToken bool) *serverProcess {
+func startTestServer(t testing.TB, exe, dsn, dir string, wantToken bool, extraArgs ...string) *serverProcess {
 	t.Helper()
-	srv, err := startServer(exe, []string{"--db", dsn, "--files", filepath.Join(dir, "files"), "--log-level", "warn"}, dir, wantToken)
+	args := append([]string{"--db", dsn, "--files", filepath.Join(dir, "files"), "--log-level", "warn"}, extraArgs...)
+	srv, err := startServer(exe, args, dir, wantToken)
 	if err != nil {
 		t.Fatal(err)
 	}

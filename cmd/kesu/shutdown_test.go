@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -29,7 +30,9 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "kesu.db")
-	srv := startTestServer(t, exe, dsn, dir, true)
+	// Debug logging: the server says when it starts handling a request, so
+	// that the test knows the upload is in flight before it sends SIGTERM.
+	srv := startTestServer(t, exe, dsn, dir, true, "--log-level", "debug")
 	client := benchload.NewClient(2)
 	target := benchload.Target{BaseURL: srv.URL, Token: srv.Token, Client: client}
 
@@ -64,8 +67,14 @@ func TestGracefulShutdown(t *testing.T) {
 		err    error
 	}
 	uploaded := make(chan outcome, 1)
+	// The upload goes on a new connection. Reusing the keep-alive connection
+	// of the create above would race with Shutdown, which closes connections
+	// it sees idle: a request whose headers the server has not read yet on
+	// an idle connection is cut (clients retry such requests). A new
+	// connection is never closed by Shutdown while it is young.
+	uploadClient := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	go func() {
-		resp, err := client.Do(req)
+		resp, err := uploadClient.Do(req)
 		if err != nil {
 			uploaded <- outcome{err: err}
 			return
@@ -92,6 +101,15 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := file.Write(data[:chunk]); err != nil {
 		abort("write: %v", err)
 	}
+	// Until the server has accepted the connection and read the request's
+	// headers, the upload is not in flight: a connection still in the
+	// listen backlog is rightly refused by a server that shuts down.
+	for start := time.Now(); !strings.Contains(srv.Stderr(), `msg="http start" method=POST path=/api/v1/complaints/`+complaint.Number+`/attachments`); {
+		if time.Since(start) > 20*time.Second {
+			abort("the server never started handling the upload")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := srv.Signal(syscall.SIGTERM); err != nil {
 		abort("SIGTERM: %v", err)
 	}
@@ -104,7 +122,8 @@ func TestGracefulShutdown(t *testing.T) {
 		time.Sleep(25 * time.Millisecond)
 		if off < len(data) {
 			if _, err := file.Write(data[off:min(off+chunk, len(data))]); err != nil {
-				abort("the upload broke off during shutdown: %v", err)
+				res := <-uploaded // the client stopped reading the body: say why
+				abort("the upload broke off during shutdown after %d bytes: %v (client: HTTP %d %s %v)", off, err, res.status, res.body, res.err)
 			}
 		}
 		if !refused {
