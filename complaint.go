@@ -218,7 +218,7 @@ func (in NewComplaint) Build(now time.Time, by Actor) (Complaint, error) {
 		CreatedBy:        by.UserID,
 	}
 	if in.RegisteredAt != nil {
-		c.RegisteredAt = in.RegisteredAt.UTC()
+		c.RegisteredAt = in.RegisteredAt.UTC().Truncate(time.Microsecond)
 		if c.RegisteredAt.After(now.Add(5 * time.Minute)) {
 			return Complaint{}, FieldError("registered_at", "is in the future")
 		}
@@ -304,7 +304,7 @@ func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	u := t.UTC()
+	u := t.UTC().Truncate(time.Microsecond)
 	return &u
 }
 

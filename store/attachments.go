@@ -12,7 +12,7 @@ import (
 // content is already in file storage; a failure here leaves only an
 // unreferenced file, never a reference to missing content.
 func (db *DB) AddAttachment(ctx context.Context, number string, a kesu.Attachment, actor kesu.Actor, now time.Time) (kesu.Attachment, error) {
-	now = now.UTC()
+	now = storedTime(now)
 	err := db.tx(ctx, func(tx *Tx) error {
 		c, err := tx.lockComplaint(ctx, number)
 		if err != nil {

@@ -32,7 +32,8 @@ type CreateResult struct {
 // CreateComplaint registers a complaint: customer, number, complaint row,
 // created event and search index in one transaction.
 func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor kesu.Actor, now time.Time, idem *Idempotency) (CreateResult, error) {
-	c, err := in.Build(now.UTC(), actor)
+	now = storedTime(now)
+	c, err := in.Build(now, actor)
 	if err != nil {
 		return CreateResult{}, err
 	}
@@ -473,7 +474,7 @@ func (tx *Tx) saveComplaint(ctx context.Context, c *kesu.Complaint) error {
 // Transition applies a lifecycle action through the domain's transition
 // table and records its event, in one transaction.
 func (db *DB) Transition(ctx context.Context, number string, cmd kesu.Command, actor kesu.Actor, now time.Time, rules kesu.Rules) (kesu.Complaint, error) {
-	now = now.UTC()
+	now = storedTime(now)
 	var c kesu.Complaint
 	err := db.tx(ctx, func(tx *Tx) error {
 		var err error
@@ -555,7 +556,7 @@ func (tx *Tx) resolveCommand(ctx context.Context, c *kesu.Complaint, cmd *kesu.C
 // UpdateComplaint applies a patch to a complaint's classification and
 // details and records the before/after as an event.
 func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.ComplaintPatch, actor kesu.Actor, now time.Time) (kesu.Complaint, error) {
-	now = now.UTC()
+	now = storedTime(now)
 	var c kesu.Complaint
 	err := db.tx(ctx, func(tx *Tx) error {
 		var err error
@@ -608,7 +609,7 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 
 // AddPost adds a note (internal) or message (customer-visible).
 func (db *DB) AddPost(ctx context.Context, number string, p kesu.NewPost, actor kesu.Actor, now time.Time) (kesu.Event, error) {
-	now = now.UTC()
+	now = storedTime(now)
 	var ev kesu.Event
 	err := db.tx(ctx, func(tx *Tx) error {
 		c, err := tx.lockComplaint(ctx, number)

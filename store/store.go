@@ -491,3 +491,7 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// storedTime is now as the database keeps it (UTC, whole microseconds), so
+// that what a write returns equals what a later read returns.
+func storedTime(now time.Time) time.Time { return now.UTC().Truncate(time.Microsecond) }

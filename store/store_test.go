@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -614,6 +615,33 @@ func TestOrgUpdates(t *testing.T) {
 		handlerRole := kesu.RoleHandler
 		if _, err := f.db.UpdateUser(f.ctx, f.agent.UserID, store.UserPatch{Role: &handlerRole}); kesu.ErrorFieldOf(err) != "department" {
 			t.Fatalf("handler without department: %v", err)
+		}
+	})
+}
+
+// What a write returns is exactly what a later read returns (times included,
+// to the microsecond the database keeps).
+func TestWriteResultsEqualReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := open(t, dsn)
+		at := time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)
+		res, err := f.db.CreateComplaint(f.ctx, sample(), f.agent, at, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.db.Complaint(f.ctx, res.Complaint.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.Complaint, got) {
+			t.Fatalf("create returned\n%+v\nread\n%+v", res.Complaint, got)
+		}
+		moved, err := f.db.Transition(f.ctx, got.Number, kesu.Command{Action: kesu.ActionAccept}, f.agent, at.Add(time.Hour), kesu.DefaultRules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = f.db.Complaint(f.ctx, got.Number); !reflect.DeepEqual(moved, got) {
+			t.Fatalf("transition returned\n%+v\nread\n%+v", moved, got)
 		}
 	})
 }
