@@ -130,8 +130,11 @@ func open(dsn string, opt Options) (*DB, error) {
 	// via the OS; only a power loss can lose the last commits (docs/decisions.md).
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_pragma=page_size(8192)"
-	db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
+		"&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=page_size(8192)"
+	// Page caches are per connection: the writer gets the large one; readers
+	// and the checkpointer small ones, so memory stays bounded (readers share
+	// the OS page cache anyway).
+	db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-32000)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -139,7 +142,7 @@ func open(dsn string, opt Options) (*DB, error) {
 	db.writer.SetMaxIdleConns(1)
 	db.writer.SetConnMaxLifetime(0)
 	db.writer.SetConnMaxIdleTime(0)
-	db.reader, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	db.reader, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=cache_size(-8000)")
 	if err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -151,7 +154,7 @@ func open(dsn string, opt Options) (*DB, error) {
 	db.reader.SetMaxOpenConns(readers)
 	db.reader.SetMaxIdleConns(readers)
 	db.reader.SetConnMaxIdleTime(0)
-	db.checkpointDB, err = sql.Open("sqlite", base)
+	db.checkpointDB, err = sql.Open("sqlite", base+"&_pragma=cache_size(-2000)")
 	if err != nil {
 		db.writer.Close()
 		db.reader.Close()
