@@ -42,7 +42,7 @@ func (db *DB) AddAttachment(ctx context.Context, number string, a kesu.Attachmen
 const attachmentCols = `id, complaint_id, COALESCE(event_id, 0), filename, content_type, size, sha256, visibility,
 	COALESCE(uploaded_by, 0), uploaded_at`
 
-func scanAttachment(s interface{ Scan(...any) error }) (kesu.Attachment, error) {
+func scanAttachment(s scanner) (kesu.Attachment, error) {
 	var a kesu.Attachment
 	var at int64
 	err := s.Scan(&a.ID, &a.ComplaintID, &a.EventID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Visibility,
@@ -59,20 +59,7 @@ func (db *DB) Attachments(ctx context.Context, complaintID int64, customerOnly b
 		q += ` AND visibility = ?`
 		args = append(args, string(kesu.VisibilityCustomer))
 	}
-	rows, err := db.query(ctx, q+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []kesu.Attachment{}
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return list(ctx, db, scanAttachment, q+` ORDER BY id`, args...)
 }
 
 // Attachment returns one attachment of a complaint.

@@ -339,7 +339,7 @@ func (db *DB) selectComplaint() string {
 	return complaintSelect
 }
 
-func scanComplaint(s interface{ Scan(...any) error }) (kesu.Complaint, error) {
+func scanComplaint(s scanner) (kesu.Complaint, error) {
 	var c kesu.Complaint
 	var tags, coDeps string
 	var proposal sql.NullString
@@ -635,27 +635,22 @@ func (db *DB) Events(ctx context.Context, complaintID int64, customerOnly bool) 
 		q += ` AND visibility = ?`
 		args = append(args, string(kesu.VisibilityCustomer))
 	}
-	rows, err := db.query(ctx, q+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
+	return list(ctx, db, scanEvent, q+` ORDER BY id`, args...)
+}
+
+func scanEvent(s scanner) (kesu.Event, error) {
+	var e kesu.Event
+	var at int64
+	var data sql.NullString
+	if err := s.Scan(&e.ID, &e.ComplaintID, &at, &e.ActorID, &e.ActorRole, &e.ActorName, &e.Type, &e.Action,
+		&e.FromStatus, &e.ToStatus, &e.Visibility, &e.Body, &data); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	out := []kesu.Event{}
-	for rows.Next() {
-		var e kesu.Event
-		var at int64
-		var data sql.NullString
-		if err := rows.Scan(&e.ID, &e.ComplaintID, &at, &e.ActorID, &e.ActorRole, &e.ActorName, &e.Type, &e.Action,
-			&e.FromStatus, &e.ToStatus, &e.Visibility, &e.Body, &data); err != nil {
-			return nil, err
-		}
-		e.At = fromMicros(at)
-		if data.Valid {
-			_ = json.Unmarshal([]byte(data.String), &e.Data)
-		}
-		out = append(out, e)
+	e.At = fromMicros(at)
+	if data.Valid {
+		_ = json.Unmarshal([]byte(data.String), &e.Data)
 	}
-	return out, rows.Err()
+	return e, nil
 }
 
 // Filter selects complaints for a list. Zero values do not filter.

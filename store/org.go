@@ -58,7 +58,7 @@ func (db *DB) UpdateDepartment(ctx context.Context, code string, name *string, a
 
 const departmentCols = `id, code, name, COALESCE(parent_id, 0), active, created_at`
 
-func scanDepartment(s interface{ Scan(...any) error }) (kesu.Department, error) {
+func scanDepartment(s scanner) (kesu.Department, error) {
 	var d kesu.Department
 	var created int64
 	err := s.Scan(&d.ID, &d.Code, &d.Name, &d.ParentID, &d.Active, &created)
@@ -85,20 +85,7 @@ func (db *DB) Department(ctx context.Context, code string) (kesu.Department, err
 
 // Departments lists all departments by code.
 func (db *DB) Departments(ctx context.Context) ([]kesu.Department, error) {
-	rows, err := db.query(ctx, `SELECT `+departmentCols+` FROM departments ORDER BY code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []kesu.Department{}
-	for rows.Next() {
-		d, err := scanDepartment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return list(ctx, db, scanDepartment, `SELECT `+departmentCols+` FROM departments ORDER BY code`)
 }
 
 // CategoryRefs name a category's parent and owning department by code.
@@ -139,7 +126,7 @@ func (db *DB) CreateCategory(ctx context.Context, c kesu.Category, refs Category
 
 const categoryCols = `id, code, name, name_en, COALESCE(parent_id, 0), COALESCE(department_id, 0), active, created_at`
 
-func scanCategory(s interface{ Scan(...any) error }) (kesu.Category, error) {
+func scanCategory(s scanner) (kesu.Category, error) {
 	var c kesu.Category
 	var created int64
 	err := s.Scan(&c.ID, &c.Code, &c.Name, &c.NameEN, &c.ParentID, &c.DepartmentID, &c.Active, &created)
@@ -149,20 +136,7 @@ func scanCategory(s interface{ Scan(...any) error }) (kesu.Category, error) {
 
 // Categories lists the category tree, parents before children by code.
 func (db *DB) Categories(ctx context.Context) ([]kesu.Category, error) {
-	rows, err := db.query(ctx, `SELECT `+categoryCols+` FROM categories ORDER BY COALESCE(parent_id, 0), code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []kesu.Category{}
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return list(ctx, db, scanCategory, `SELECT `+categoryCols+` FROM categories ORDER BY COALESCE(parent_id, 0), code`)
 }
 
 // CreateUser adds a staff account; passwordHash may be empty (token-only).
@@ -192,7 +166,7 @@ func (db *DB) CreateUser(ctx context.Context, u kesu.User, departmentCode, passw
 
 const userCols = `id, email, name, role, COALESCE(department_id, 0), active, created_at`
 
-func scanUser(s interface{ Scan(...any) error }, extra ...any) (kesu.User, error) {
+func scanUser(s scanner, extra ...any) (kesu.User, error) {
 	var u kesu.User
 	var created int64
 	err := s.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.DepartmentID, &u.Active, &created}, extra...)...)
@@ -212,20 +186,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (kesu.User, string,
 
 // Users lists staff accounts by email.
 func (db *DB) Users(ctx context.Context) ([]kesu.User, error) {
-	rows, err := db.query(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []kesu.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return list(ctx, db, func(r scanner) (kesu.User, error) { return scanUser(r) }, `SELECT `+userCols+` FROM users ORDER BY email`)
 }
 
 // UserCount counts accounts (0 on a fresh install).

@@ -498,3 +498,24 @@ func nullString(s string) any {
 // storedTime is now as the database keeps it (UTC, whole microseconds), so
 // that what a write returns equals what a later read returns.
 func storedTime(now time.Time) time.Time { return now.UTC().Truncate(time.Microsecond) }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// list runs a query on the readers and scans every row with scan.
+func list[T any](ctx context.Context, db *DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
