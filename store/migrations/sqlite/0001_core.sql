@@ -177,3 +177,6 @@ CREATE TABLE idempotency_keys (
 -- 'ascii' tokenizer keeps bytes above 127 inside tokens and only splits on
 -- ASCII separators, which is exactly that, without unicode61's folding cost.
 CREATE VIRTUAL TABLE complaint_search USING fts5(tokens, content='', contentless_delete=1, tokenize='ascii');
+-- FTS5 merges index segments a little at every commit; merging 8 segments at a
+-- time instead of 4 halves how often that happens (intake: +8%, BENCHMARKS.md).
+INSERT INTO complaint_search(complaint_search, rank) VALUES ('automerge', 8);
