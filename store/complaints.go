@@ -49,33 +49,10 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 	text := searchText(&c)
 	var res CreateResult
 	err = db.tx(ctx, func(tx *Tx) error {
-		res = CreateResult{}
-		if idem != nil {
-			var id int64
-			var hash []byte
-			err := tx.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
-				idem.UserID, idem.Key).Scan(&id, &hash)
-			if err == nil {
-				if !bytes.Equal(hash, idem.RequestHash) {
-					return &kesu.Error{Code: kesu.EConflict, Message: "this Idempotency-Key was used for a different request"}
-				}
-				res.Complaint, err = tx.complaintByID(ctx, id)
-				res.Replayed = true
-				return err
-			} else if err != sql.ErrNoRows {
-				return err
-			}
-		}
-		if c.ExternalID != "" {
-			var id int64
-			err := tx.queryRow(ctx, `SELECT id FROM complaints WHERE external_id = ?`, c.ExternalID).Scan(&id)
-			if err == nil {
-				res.Complaint, err = tx.complaintByID(ctx, id)
-				res.Replayed = true
-				return err
-			} else if err != sql.ErrNoRows {
-				return err
-			}
+		var found bool
+		var err error // this attempt's; the retried transaction resets res too
+		if res, found, err = replayOf(ctx, tx, &c, idem); found || err != nil {
+			return err
 		}
 		cc := c
 		if err := tx.insertComplaint(ctx, &cc, actor, text); err != nil {
@@ -90,15 +67,11 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 		res.Complaint = cc
 		return nil
 	})
-	if kesu.ErrorCodeOf(err) == kesu.EConflict && idem != nil && !res.Replayed {
-		// A concurrent request with the same key (PostgreSQL) won the race:
-		// return what it created.
-		var id int64
-		var hash []byte
-		if e := db.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
-			idem.UserID, idem.Key).Scan(&id, &hash); e == nil && bytes.Equal(hash, idem.RequestHash) {
-			c, e := db.complaintByID(ctx, id)
-			return CreateResult{Complaint: c, Replayed: true}, e
+	if kesu.ErrorCodeOf(err) == kesu.EConflict && !res.Replayed {
+		// A concurrent request with the same key or external id (PostgreSQL)
+		// won the race: answer with what it created.
+		if r, found, e := replayOf(ctx, db, &c, idem); found && e == nil {
+			return r, nil
 		}
 	}
 	return res, err
@@ -192,34 +165,50 @@ func (db *DB) reserveNumber(ctx context.Context, c *kesu.Complaint) error {
 	return nil
 }
 
-// findReplay answers a create that repeats an earlier one (same idempotency
-// key, or same external id) without writing, and checks the category, so
-// that reserveNumber is only reached by a registration that should succeed.
-func (db *DB) findReplay(ctx context.Context, c kesu.Complaint, idem *Idempotency) (CreateResult, bool, error) {
+// rowReader is what a write transaction and the reader pool both offer.
+type rowReader interface {
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
+	complaintByID(ctx context.Context, id int64) (kesu.Complaint, error)
+}
+
+// replayOf finds the complaint that an earlier create with the same
+// idempotency key (and body: another body is a conflict) or the same
+// external id registered; found is false when this create is new.
+func replayOf(ctx context.Context, r rowReader, c *kesu.Complaint, idem *Idempotency) (CreateResult, bool, error) {
 	if idem != nil {
 		var id int64
 		var hash []byte
-		err := db.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+		err := r.queryRow(ctx, `SELECT complaint_id, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?`,
 			idem.UserID, idem.Key).Scan(&id, &hash)
 		if err == nil {
 			if !bytes.Equal(hash, idem.RequestHash) {
 				return CreateResult{}, true, &kesu.Error{Code: kesu.EConflict, Message: "this Idempotency-Key was used for a different request"}
 			}
-			got, err := db.complaintByID(ctx, id)
+			got, err := r.complaintByID(ctx, id)
 			return CreateResult{Complaint: got, Replayed: true}, true, err
 		} else if err != sql.ErrNoRows {
-			return CreateResult{}, false, db.mapErr(err)
+			return CreateResult{}, false, err
 		}
 	}
 	if c.ExternalID != "" {
 		var id int64
-		err := db.queryRow(ctx, `SELECT id FROM complaints WHERE external_id = ?`, c.ExternalID).Scan(&id)
+		err := r.queryRow(ctx, `SELECT id FROM complaints WHERE external_id = ?`, c.ExternalID).Scan(&id)
 		if err == nil {
-			got, err := db.complaintByID(ctx, id)
+			got, err := r.complaintByID(ctx, id)
 			return CreateResult{Complaint: got, Replayed: true}, true, err
 		} else if err != sql.ErrNoRows {
-			return CreateResult{}, false, db.mapErr(err)
+			return CreateResult{}, false, err
 		}
+	}
+	return CreateResult{}, false, nil
+}
+
+// findReplay answers a create that repeats an earlier one without writing,
+// and checks the category, so that reserveNumber is only reached by a
+// registration that should succeed.
+func (db *DB) findReplay(ctx context.Context, c kesu.Complaint, idem *Idempotency) (CreateResult, bool, error) {
+	if res, found, err := replayOf(ctx, db, &c, idem); found || err != nil {
+		return res, found, db.mapErr(err)
 	}
 	if c.Category != "" {
 		var active bool

@@ -15,12 +15,9 @@ func (db *DB) CreateDepartment(ctx context.Context, d kesu.Department, parentCod
 	}
 	d.Active, d.CreatedAt = true, now.UTC()
 	err := db.tx(ctx, func(tx *Tx) error {
-		if parentCode != "" {
-			p, err := tx.departmentByCode(ctx, parentCode)
-			if err != nil {
-				return &kesu.Error{Code: kesu.EInvalid, Message: "no such parent department", Field: "parent"}
-			}
-			d.ParentID = p.ID
+		var err error
+		if d.ParentID, err = tx.departmentIDOf(ctx, "parent", parentCode); err != nil {
+			return err
 		}
 		id, err := tx.insert(ctx, `INSERT INTO departments(code, name, parent_id, active, created_at) VALUES (?, ?, ?, ?, ?)`,
 			d.Code, d.Name, nullID(d.ParentID), true, micros(now))
@@ -74,6 +71,19 @@ func (tx *Tx) departmentByCode(ctx context.Context, code string) (kesu.Departmen
 	return d, tx.db.mapErr(err)
 }
 
+// departmentIDOf resolves an optional department code ("" is none) given in
+// the input field named field.
+func (tx *Tx) departmentIDOf(ctx context.Context, field, code string) (int64, error) {
+	if code == "" {
+		return 0, nil
+	}
+	d, err := tx.departmentByCode(ctx, code)
+	if kesu.ErrorCodeOf(err) == kesu.ENotFound {
+		return 0, kesu.FieldError(field, "no department %q", code)
+	}
+	return d.ID, err
+}
+
 // Department returns the department with code.
 func (db *DB) Department(ctx context.Context, code string) (kesu.Department, error) {
 	d, err := scanDepartment(db.queryRow(ctx, `SELECT `+departmentCols+` FROM departments WHERE code = ?`, code))
@@ -106,12 +116,9 @@ func (db *DB) CreateCategory(ctx context.Context, c kesu.Category, refs Category
 				return &kesu.Error{Code: kesu.EInvalid, Message: "no such parent category", Field: "parent"}
 			}
 		}
-		if refs.Department != "" {
-			d, err := tx.departmentByCode(ctx, refs.Department)
-			if err != nil {
-				return &kesu.Error{Code: kesu.EInvalid, Message: "no such department", Field: "department"}
-			}
-			c.DepartmentID = d.ID
+		var err error
+		if c.DepartmentID, err = tx.departmentIDOf(ctx, "department", refs.Department); err != nil {
+			return err
 		}
 		id, err := tx.insert(ctx, `INSERT INTO categories(code, name, name_en, parent_id, department_id, active, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Code, c.Name, c.NameEN, nullID(c.ParentID), nullID(c.DepartmentID), true, micros(now))
@@ -142,12 +149,9 @@ func (db *DB) Categories(ctx context.Context) ([]kesu.Category, error) {
 // CreateUser adds a staff account; passwordHash may be empty (token-only).
 func (db *DB) CreateUser(ctx context.Context, u kesu.User, departmentCode, passwordHash string, now time.Time) (kesu.User, error) {
 	err := db.tx(ctx, func(tx *Tx) error {
-		if departmentCode != "" {
-			d, err := tx.departmentByCode(ctx, departmentCode)
-			if err != nil {
-				return &kesu.Error{Code: kesu.EInvalid, Message: "no such department", Field: "department"}
-			}
-			u.DepartmentID = d.ID
+		var err error
+		if u.DepartmentID, err = tx.departmentIDOf(ctx, "department", departmentCode); err != nil {
+			return err
 		}
 		if err := u.Validate(); err != nil {
 			return err

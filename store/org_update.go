@@ -37,13 +37,8 @@ func (db *DB) UpdateCategory(ctx context.Context, code string, p CategoryPatch) 
 			c.Active = *p.Active
 		}
 		if p.Department != nil {
-			c.DepartmentID = 0
-			if *p.Department != "" {
-				d, err := tx.departmentByCode(ctx, *p.Department)
-				if err != nil {
-					return kesu.FieldError("department", "no department %q", *p.Department)
-				}
-				c.DepartmentID = d.ID
+			if c.DepartmentID, err = tx.departmentIDOf(ctx, "department", *p.Department); err != nil {
+				return err
 			}
 		}
 		if err := c.Validate(); err != nil {
@@ -92,13 +87,8 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, p UserPatch) (kesu.User,
 			hash = *p.PasswordHash
 		}
 		if p.Department != nil {
-			u.DepartmentID = 0
-			if *p.Department != "" {
-				d, err := tx.departmentByCode(ctx, *p.Department)
-				if err != nil {
-					return kesu.FieldError("department", "no department %q", *p.Department)
-				}
-				u.DepartmentID = d.ID
+			if u.DepartmentID, err = tx.departmentIDOf(ctx, "department", *p.Department); err != nil {
+				return err
 			}
 		}
 		if err := u.Validate(); err != nil {

@@ -452,15 +452,6 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return rows, db.mapErr(err)
 }
 
-// forUpdate is appended to a SELECT that a transaction will update, so that
-// concurrent PostgreSQL writers serialise on the row. SQLite has one writer.
-func (db *DB) forUpdate() string {
-	if db.dialect == dialectPostgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // Times are stored as microseconds since the epoch in both dialects.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

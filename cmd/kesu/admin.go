@@ -27,7 +27,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	in.Role = kesuRole(role)
+	in.Role = kesu.Role(role)
 	generated := in.Password == ""
 	if generated {
 		in.Password = auth.RandomPassword()
@@ -81,5 +81,3 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, token)
 	return nil
 }
-
-func kesuRole(s string) kesu.Role { return kesu.Role(s) }
