@@ -113,5 +113,15 @@ func (s *Server) routes() []Route {
 			Request: NewToken{}, Response: TokenCreated{}, Status: 201, Handler: s.createToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", ID: "revokeToken",
 			Summary: "Revoke one of the caller's API tokens (an admin: any token)", Status: 204, Handler: s.revokeToken},
+
+		// --- SLA: calendars, policies, milestones, extensions (sla) ---
+
+		// --- notifications: outbox, webhooks out, deliveries, in-app (notify) ---
+
+		// --- accounts: sessions, passwords, permissions, privacy, audit (web) ---
+
+		// --- channels: email, WeChat accounts, intake webhooks, import, caller ID, health (channels) ---
+
+		// --- search, classification, duplicates, risk, similar cases (search, classify) ---
 	}
 }

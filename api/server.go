@@ -26,6 +26,12 @@ type Config struct {
 	MaxBody int64
 	// MaxAttachment caps uploaded files (default 20 MiB).
 	MaxAttachment int64
+
+	// --- SLA (sla) ---
+	// --- notifications (notify) ---
+	// --- accounts and privacy (web) ---
+	// --- channels (channels) ---
+	// --- search and classification (search, classify) ---
 }
 
 // Server serves the API.

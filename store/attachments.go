@@ -34,7 +34,11 @@ func (db *DB) AddAttachment(ctx context.Context, number string, a kesu.Attachmen
 			visibility, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ComplaintID, a.EventID, a.Filename, a.ContentType, a.Size, a.SHA256, string(a.Visibility),
 			nullID(a.UploadedBy), micros(now))
-		return err
+		if err != nil {
+			return err
+		}
+		ev.ID = a.EventID
+		return tx.runEffects(ctx, Change{Before: &c, After: &c, Event: ev})
 	})
 	return a, err
 }

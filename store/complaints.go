@@ -125,10 +125,13 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 	ev := kesu.NewEvent(id, kesu.EventCreated, actor, now, kesu.VisibilityCustomer)
 	ev.ToStatus = c.Status
 	ev.Data = map[string]any{"channel": string(c.Channel), "number": c.Number}
-	if _, err := tx.insertEvent(ctx, ev); err != nil {
+	if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
 		return err
 	}
-	return tx.indexComplaint(ctx, c, text, false)
+	if err := tx.indexComplaint(ctx, c, text, false); err != nil {
+		return err
+	}
+	return tx.runEffects(ctx, Change{After: c, Event: ev})
 }
 
 // nextNumber increments the counter of the number's scope (e.g. the day).
@@ -476,6 +479,7 @@ func (db *DB) Transition(ctx context.Context, number string, cmd kesu.Command, a
 		if err := tx.resolveCommand(ctx, &c, &cmd); err != nil {
 			return err
 		}
+		before := c
 		change, err := kesu.Apply(&c, cmd, actor, now, rules)
 		if err != nil {
 			return err
@@ -483,8 +487,11 @@ func (db *DB) Transition(ctx context.Context, number string, cmd kesu.Command, a
 		if err := tx.saveComplaint(ctx, &c); err != nil {
 			return err
 		}
-		_, err = tx.insertEvent(ctx, kesu.TransitionEvent(&c, change, actor, now))
-		return err
+		ev := kesu.TransitionEvent(&c, change, actor, now)
+		if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
+			return err
+		}
+		return tx.runEffects(ctx, Change{Before: &before, After: &c, Event: ev})
 	})
 	if err != nil {
 		return kesu.Complaint{}, err
@@ -562,6 +569,7 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 				return err
 			}
 		}
+		before := c
 		diff, err := p.Apply(&c, actor, now)
 		if err != nil || len(diff) == 0 {
 			return err
@@ -579,7 +587,10 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 		for k, v := range diff {
 			ev.Data[k] = map[string]any{"before": v[0], "after": v[1]}
 		}
-		if _, err := tx.insertEvent(ctx, ev); err != nil {
+		if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
+			return err
+		}
+		if err := tx.runEffects(ctx, Change{Before: &before, After: &c, Event: ev}); err != nil {
 			return err
 		}
 		_, textChanged := diff["title"]
@@ -608,8 +619,10 @@ func (db *DB) AddPost(ctx context.Context, number string, p kesu.NewPost, actor 
 		if ev, err = p.Build(&c, actor, now); err != nil {
 			return err
 		}
-		ev.ID, err = tx.insertEvent(ctx, ev)
-		return err
+		if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
+			return err
+		}
+		return tx.runEffects(ctx, Change{Before: &c, After: &c, Event: ev})
 	})
 	return ev, err
 }

@@ -57,6 +57,7 @@ type DB struct {
 	numbers kesu.NumberFormat
 	loc     *time.Location
 	rebound sync.Map // query text -> PostgreSQL text
+	effects []Effect // run inside every complaint change's transaction (effects.go)
 
 	// SQLite only: prepared statements by query text, and the group-commit
 	// writer (see writer.go).

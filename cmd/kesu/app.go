@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kesu/kesu"
@@ -48,6 +49,8 @@ type App struct {
 	API    *api.Server
 	Log    *slog.Logger
 	Clock  kesu.Clock
+	// Workers run beside the HTTP server in Serve.
+	Workers []Worker
 }
 
 // OpenApp opens the database (migrating it) and file storage.
@@ -74,8 +77,34 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, fmt.Errorf("attachment directory: %w", err)
 	}
 	a := &App{Config: cfg, DB: db, Files: fd, Log: log, Clock: kesu.SystemClock{}}
-	a.API = api.New(api.Config{DB: db, Files: fd, Clock: a.Clock, Logger: log})
+	apiCfg := api.Config{DB: db, Files: fd, Clock: a.Clock, Logger: log}
+	// Each part below registers its store effects (db.AddEffect), background
+	// workers (a.Workers) and API dependencies (apiCfg) before anything runs.
+	// --- SLA (sla) ---
+	// --- notifications (notify) ---
+	// --- accounts and web pages (web) ---
+	// --- channels (channels) ---
+	// --- search and classification (search, classify) ---
+	a.API = api.New(apiCfg)
 	return a, nil
+}
+
+// Handler routes every HTTP surface: the JSON API, web pages and channel
+// callbacks.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", a.API)
+	// --- web pages and customer portal (web) ---
+	// --- channel callbacks (channels) ---
+	return mux
+}
+
+// Worker is durable background work (timers, outbox delivery, mailbox
+// polling) that runs while the server serves and stops when ctx ends. Its
+// state lives in the database, so a restart loses nothing.
+type Worker struct {
+	Name string
+	Run  func(ctx context.Context) error
 }
 
 // Close releases the database.
@@ -123,7 +152,7 @@ func (a *App) EnsureAdmin(ctx context.Context) (email, password, token string, o
 // requests finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.API,
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // attachments on slow phones
 		WriteTimeout:      5 * time.Minute,
@@ -132,6 +161,29 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var workers sync.WaitGroup
+	for _, w := range a.Workers {
+		workers.Go(func() {
+			// A worker that fails is logged and restarted: deadlines and
+			// deliveries must keep going while the server serves.
+			for workCtx.Err() == nil {
+				err := w.Run(workCtx)
+				if workCtx.Err() != nil {
+					return
+				}
+				a.Log.Error("worker stopped; restarting in 1s", "worker", w.Name, "err", err)
+				select {
+				case <-workCtx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		})
+	}
+	defer func() {
+		stopWork()
+		workers.Wait()
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -33,6 +33,10 @@ func commands() map[string]command {
 		"import":  {"import complaints from JSONL or CSV: import --file F [--format jsonl|csv]", runImport},
 		"export":  {"export complaints as JSONL or CSV: export [--format jsonl|csv] [--out F]", runExport},
 		"bench":   {"measure performance: bench intake [--clients 32] [--duration 10s]", runBench},
+		// --- calendar (sla) ---
+		// --- notifications (notify) ---
+		// --- channel, ingest (channels) ---
+		// --- model (classify) ---
 	}
 }
 
