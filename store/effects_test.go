@@ -76,3 +76,24 @@ func TestEffects(t *testing.T) {
 		}
 	})
 }
+
+// A message enqueued twice under one key is stored once.
+func TestEnqueueIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := open(t, dsn)
+		m := store.OutboxMessage{Channel: "email", Recipient: "a@example.com", Template: "ack", IdempotencyKey: "ack-1",
+			Data: map[string]any{"number": "TS1"}}
+		for range 2 {
+			if err := f.db.Enqueue(f.ctx, m, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.db.Enqueue(f.ctx, store.OutboxMessage{Channel: "email", Template: "ack", IdempotencyKey: "x"}, t0); kesu.ErrorCodeOf(err) != kesu.EInvalid {
+			t.Fatalf("no recipient: %v", err)
+		}
+		msgs, err := f.db.Outbox(f.ctx, store.OutboxFilter{})
+		if err != nil || len(msgs) != 1 || msgs[0].Data["number"] != "TS1" || msgs[0].Status != "pending" || msgs[0].Locale != "zh-CN" {
+			t.Fatalf("outbox = %+v, %v; want the one message", msgs, err)
+		}
+	})
+}
