@@ -152,7 +152,7 @@ func (a *App) EnsureAdmin(ctx context.Context) (email, password, token string, o
 // requests finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.Handler(),
+		Handler:           newHTTPMetrics().instrument(a.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // attachments on slow phones
 		WriteTimeout:      5 * time.Minute,
