@@ -18,8 +18,13 @@ run: build
 # Unit, store contract (SQLite always; PostgreSQL when KESU_TEST_POSTGRES_URL
 # is set), API, CLI and crash tests. With KESU_TEST_REQUIRE_ALL=1 a test that
 # would skip for a missing service fails instead.
+# The browser tests (web) save screenshots of the main pages, desktop and
+# 375 px wide, in $(SCREENSHOTS).
+SCREENSHOTS ?= $(or $(TMPDIR),/tmp)/kesu-screenshots
 test: vet
-	$(GO) test -count=1 ./...
+	@echo "screenshots of the main pages (desktop and 375 px) go to $(SCREENSHOTS)"
+	KESU_SCREENSHOTS=$(SCREENSHOTS) $(GO) test -count=1 ./...
+	@echo "screenshots of the main pages (desktop and 375 px): $(SCREENSHOTS)"
 
 race:
 	$(GO) test -race -count=1 ./...

@@ -16,6 +16,12 @@ const (
 	EventMessage    EventType = "message" // message to or from the customer
 	EventUpdated    EventType = "updated" // classification or details changed
 	EventAttachment EventType = "attachment"
+	// SLA timers and extensions (package sla).
+	EventSLAWarning EventType = "sla_warning" // a deadline is near (default 75% of its target)
+	EventSLABreach  EventType = "sla_breach"  // a deadline passed unmet
+	EventEscalated  EventType = "escalated"   // escalation level raised (督办)
+	EventReminder   EventType = "reminder"    // 催办: repeats until the milestone is met
+	EventExtended   EventType = "extended"    // 延期 requested, granted or decided
 )
 
 // Visibility decides whether the customer portal shows an event.

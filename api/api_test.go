@@ -54,6 +54,13 @@ func TestAPICreateComplaint(t *testing.T) {
 
 		// Reading it back gives the same complaint.
 		again := decodeInto[map[string]any](t, f.do(t, "GET", "/api/v1/complaints/"+c.Number, f.agent, nil), http.StatusOK)
+		// Reads mask the customer's contact (privacy.go); the contact
+		// endpoint reveals it to a role with the unmask permission.
+		if cu, _ := again["customer"].(map[string]any); cu["phone"] != "138****5678" || cu["email"] != "a***@example.com" {
+			t.Errorf("read-back customer not masked: %v", again["customer"])
+		}
+		contact := decodeInto[map[string]any](t, f.do(t, "GET", "/api/v1/complaints/"+c.Number+"/contact", f.agent, nil), http.StatusOK)
+		again["customer"] = contact["customer"]
 		// (Times are compared as instants: the POST response keeps the
 		// zone the client sent, the stored complaint is in UTC.)
 		assertEchoed(t, "", got, again)

@@ -14,6 +14,11 @@ type userKey struct{}
 // authenticate checks the bearer token.
 func (s *Server) authenticate(r *http.Request) (kesu.User, error) {
 	h := r.Header.Get("Authorization")
+	if h == "" { // a browser's session cookie (web pages calling the API)
+		if u, ok, err := s.sessionUser(r); ok {
+			return u, err
+		}
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return kesu.User{}, kesu.Errorf(kesu.EUnauthorized, "an Authorization: Bearer <token> header is required")

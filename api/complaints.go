@@ -63,8 +63,8 @@ const MaxIdempotencyKey = 200
 
 func (s *Server) createComplaint(w http.ResponseWriter, r *http.Request) error {
 	u := caller(r.Context())
-	if u.Role == kesu.RoleAuditor || u.Role == kesu.RoleAnalyst {
-		return kesu.Errorf(kesu.EForbidden, "role %s may not register complaints", u.Role)
+	if err := kesu.Can(u.Actor(), kesu.PermRegister); err != nil {
+		return err
 	}
 	body, err := readBody(w, r, s.maxBody)
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Masked())
 	return nil
 }
 
@@ -120,9 +120,17 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request) error {
 	if u := caller(r.Context()); u.Role.DepartmentScoped() {
 		f.DepartmentID = u.DepartmentID
 	}
+	if q, order, ok, err := searchQuery(r.URL.Query()); err != nil {
+		return err
+	} else if ok {
+		return s.searchList(w, r, f, q, order) // search.go
+	}
 	page, err := s.db.Complaints(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	for i := range page.Items {
+		page.Items[i] = page.Items[i].Masked()
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
@@ -233,11 +241,14 @@ func (s *Server) updateComplaint(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.viewable(r); err != nil {
 		return err
 	}
+	if err := kesu.Can(caller(r.Context()).Actor(), kesu.PermEdit); err != nil {
+		return err
+	}
 	c, err := s.db.UpdateComplaint(r.Context(), r.PathValue("number"), p, caller(r.Context()).Actor(), s.clock.Now())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Masked())
 	return nil
 }
 
@@ -253,11 +264,21 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	if cmd.Action == "" {
 		return kesu.FieldError("action", "is required")
 	}
+	if cmd.Action == kesu.ActionPropose && cmd.Proposal != nil {
+		// Compensation authority: above the caller's limit a remedy needs approval.
+		a, err := s.db.Authority(r.Context())
+		if err != nil {
+			return err
+		}
+		if err := a.CheckProposal(caller(r.Context()).Actor(), cmd.Proposal); err != nil {
+			return err
+		}
+	}
 	c, err := s.db.Transition(r.Context(), r.PathValue("number"), cmd, caller(r.Context()).Actor(), s.clock.Now(), s.rules)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Masked())
 	return nil
 }
 
@@ -295,6 +316,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	evs, err := s.db.Events(r.Context(), c.ID, customerOnly)
 	if err != nil {
 		return err
+	}
+	for i := range evs {
+		evs[i] = evs[i].Masked()
 	}
 	writeJSON(w, http.StatusOK, EventList{Items: evs})
 	return nil

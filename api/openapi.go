@@ -256,6 +256,11 @@ func operation(g *schemaGen, rt Route) *OpenAPIOperation {
 		addError(http.StatusUnauthorized)
 		addError(http.StatusForbidden)
 	}
+	if rt.Public && hasBody {
+		// Public routes that take a body authenticate it another way (an
+		// intake webhook's secret): wrong credentials are refused with 403.
+		addError(http.StatusForbidden)
+	}
 	if len(params) > 0 || hasBody { // bodies refer to departments, categories and complaints by code
 		addError(http.StatusNotFound)
 	}

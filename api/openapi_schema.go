@@ -71,7 +71,8 @@ func enumValues() map[reflect.Type][]string {
 		reflect.TypeFor[kesu.Role]():         enumCodes(roles),
 		reflect.TypeFor[kesu.Visibility]():   enumCodes([]kesu.Visibility{kesu.VisibilityInternal, kesu.VisibilityCustomer}),
 		reflect.TypeFor[kesu.EventType](): enumCodes([]kesu.EventType{kesu.EventCreated, kesu.EventTransition,
-			kesu.EventNote, kesu.EventMessage, kesu.EventUpdated, kesu.EventAttachment}),
+			kesu.EventNote, kesu.EventMessage, kesu.EventUpdated, kesu.EventAttachment,
+			kesu.EventSLAWarning, kesu.EventSLABreach, kesu.EventEscalated, kesu.EventReminder, kesu.EventExtended}),
 		reflect.TypeFor[kesu.ErrorCode](): enumCodes([]kesu.ErrorCode{kesu.EInvalid, kesu.ENotFound, kesu.EConflict,
 			kesu.EForbidden, kesu.EUnauthorized, kesu.ETooLarge, kesu.EUnavailable, kesu.EInternal}),
 	}

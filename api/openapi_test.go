@@ -1007,6 +1007,8 @@ func TestOpenAPIContract(t *testing.T) {
 	h.call(oaCall{op: "listEvents", path: base + "/events?visibility=customer", token: admin, want: 200})
 	h.call(oaCall{op: "listEvents", path: openBase + "/events", token: admin, want: 200})
 	h.call(oaCall{op: "listEvents", path: base + "/events?visibility=all", token: admin, want: 400})
+	h.call(oaCall{op: "revealContact", path: base + "/contact", token: admin, want: 200})
+	h.call(oaCall{op: "listAudit", path: "/api/v1/audit", token: admin, want: 200})
 
 	// Attachments.
 	var form bytes.Buffer
@@ -1025,6 +1027,13 @@ func TestOpenAPIContract(t *testing.T) {
 	h.call(oaCall{op: "downloadAttachment", path: download, token: admin, want: 206, header: map[string]string{"Range": "bytes=0-3"}})
 	h.call(oaCall{op: "downloadAttachment", path: openBase + "/attachments/999999", token: admin, want: 404})
 	h.call(oaCall{op: "listEvents", path: openBase + "/events", token: admin, want: 200})
+
+	oaSLACalls(h, admin) // sla_test.go
+	oaNotify(h, admin)   // notify_test.go
+	oaEmail(h, admin)    // email_test.go
+	oaChannels(h, admin) // channels_test.go
+	oaClassify(h, admin) // classify_test.go
+	oaSearch(h, admin)   // search_test.go
 
 	// Every operation was called with its success status, and the error
 	// statuses the document promises were seen at least once.

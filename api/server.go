@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/kesu/kesu"
+	mailin "github.com/kesu/kesu/channels/email"
+	"github.com/kesu/kesu/classify"
 	"github.com/kesu/kesu/files"
+	"github.com/kesu/kesu/search"
+	"github.com/kesu/kesu/sla/engine"
 	"github.com/kesu/kesu/store"
 )
 
@@ -28,10 +32,14 @@ type Config struct {
 	MaxAttachment int64
 
 	// --- SLA (sla) ---
+	SLA *engine.Engine // SLA calendars, policies, clocks; nil: one without timers (tests)
 	// --- notifications (notify) ---
 	// --- accounts and privacy (web) ---
 	// --- channels (channels) ---
+	EmailIn *mailin.Ingester // email intake: quarantine retry (nil: 503)
 	// --- search and classification (search, classify) ---
+	Search   *search.Engine    // nil: search.New(DB) with default settings
+	Classify *classify.Service // suggestions, training, risk words (nil: those routes answer 503)
 }
 
 // Server serves the API.
@@ -45,12 +53,25 @@ type Server struct {
 	maxAttachment int64
 	mux           *http.ServeMux
 	openapiJSON   func() ([]byte, error) // the encoded document, built on first use
+	search        *search.Engine
+	emailIn       *mailin.Ingester
+	classify      *classify.Service
+	sla           *engine.Engine
 }
 
 // New builds the API server.
 func New(cfg Config) *Server {
 	s := &Server{db: cfg.DB, files: cfg.Files, clock: cfg.Clock, rules: cfg.Rules, log: cfg.Logger,
 		maxBody: cfg.MaxBody, maxAttachment: cfg.MaxAttachment, mux: http.NewServeMux()}
+	s.classify = cfg.Classify
+	s.emailIn = cfg.EmailIn
+	s.sla = cfg.SLA
+	if s.sla == nil {
+		s.sla = engine.New(cfg.DB, cfg.Clock, cfg.Logger)
+	}
+	if s.search = cfg.Search; s.search == nil {
+		s.search = search.New(cfg.DB)
+	}
 	if s.clock == nil {
 		s.clock = kesu.SystemClock{}
 	}

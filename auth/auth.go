@@ -8,7 +8,9 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"net/http"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -51,4 +53,30 @@ func RandomPassword() string {
 		panic("crypto/rand failed: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Session cookies: the browser holds a random token (NewToken), the
+// database its SHA-256. Over HTTPS the cookie takes the __Host- prefix, which
+// browsers only accept with Secure, Path=/ and no Domain.
+const (
+	SessionCookie       = "kesu_session"
+	SecureSessionCookie = "__Host-kesu_session"
+	// CSRFHeader carries the session's CSRF token on unsafe requests made by
+	// scripts (htmx, fetch); forms send the field "csrf".
+	CSRFHeader = "X-CSRF-Token"
+)
+
+// SessionToken returns the session token a request carries, if any.
+func SessionToken(r *http.Request) string {
+	for _, name := range []string{SecureSessionCookie, SessionCookie} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" && len(c.Value) < 200 {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// SameToken compares two secrets in constant time.
+func SameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -133,6 +133,8 @@ func ContentType(head []byte, filename string) (string, bool) {
 	switch {
 	case bytes.HasPrefix(head, []byte("#!AMR")):
 		ct = "audio/amr"
+	case mp3Frame(head):
+		ct = "audio/mpeg" // an MP3 without an ID3 tag, as call recorders write them
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		switch brand := string(head[8:12]); {
 		case brand == "heic" || brand == "heix" || brand == "mif1" || brand == "msf1":
@@ -155,4 +157,16 @@ func ContentType(head []byte, filename string) (string, bool) {
 		}
 	}
 	return ct, allowed[ct]
+}
+
+// mp3Frame reports whether head starts with an MPEG audio frame header:
+// 11 sync bits, a version and layer that exist, a usable bitrate and a
+// sample rate that exists.
+func mp3Frame(head []byte) bool {
+	if len(head) < 4 || head[0] != 0xFF || head[1]&0xE0 != 0xE0 {
+		return false
+	}
+	version, layer := (head[1]>>3)&3, (head[1]>>1)&3
+	bitrate, rate := head[2]>>4, (head[2]>>2)&3
+	return version != 1 && layer != 0 && bitrate != 0 && bitrate != 15 && rate != 3
 }

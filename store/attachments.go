@@ -18,29 +18,36 @@ func (db *DB) AddAttachment(ctx context.Context, number string, a kesu.Attachmen
 		if err != nil {
 			return err
 		}
-		// Posting rules (department scope, customer visibility) are the same as
-		// for a message.
-		ev, err := kesu.NewPost{Body: "📎 " + a.Filename, Visibility: a.Visibility}.Build(&c, actor, now)
-		if err != nil {
-			return err
-		}
-		ev.Type = kesu.EventAttachment
-		ev.Data = map[string]any{"filename": a.Filename, "size": a.Size, "content_type": a.ContentType, "sha256": a.SHA256}
-		a.Visibility, a.ComplaintID, a.UploadedBy, a.UploadedAt = ev.Visibility, c.ID, actor.UserID, now
-		if a.EventID, err = tx.insertEvent(ctx, ev); err != nil {
-			return err
-		}
-		a.ID, err = tx.insert(ctx, `INSERT INTO attachments(complaint_id, event_id, filename, content_type, size, sha256,
-			visibility, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.ComplaintID, a.EventID, a.Filename, a.ContentType, a.Size, a.SHA256, string(a.Visibility),
-			nullID(a.UploadedBy), micros(now))
-		if err != nil {
-			return err
-		}
-		ev.ID = a.EventID
-		return tx.runEffects(ctx, Change{Before: &c, After: &c, Event: ev})
+		a, err = tx.addAttachment(ctx, &c, a, actor, now)
+		return err
 	})
 	return a, err
+}
+
+// addAttachment records an attachment on the locked complaint c with its
+// event and effects, inside a transaction that may do more (email intake).
+func (tx *Tx) addAttachment(ctx context.Context, c *kesu.Complaint, a kesu.Attachment, actor kesu.Actor, now time.Time) (kesu.Attachment, error) {
+	// Posting rules (department scope, customer visibility) are the same as
+	// for a message.
+	ev, err := kesu.NewPost{Body: "📎 " + a.Filename, Visibility: a.Visibility}.Build(c, actor, now)
+	if err != nil {
+		return a, err
+	}
+	ev.Type = kesu.EventAttachment
+	ev.Data = map[string]any{"filename": a.Filename, "size": a.Size, "content_type": a.ContentType, "sha256": a.SHA256}
+	a.Visibility, a.ComplaintID, a.UploadedBy, a.UploadedAt = ev.Visibility, c.ID, actor.UserID, now
+	if a.EventID, err = tx.insertEvent(ctx, ev); err != nil {
+		return a, err
+	}
+	a.ID, err = tx.insert(ctx, `INSERT INTO attachments(complaint_id, event_id, filename, content_type, size, sha256,
+		visibility, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ComplaintID, a.EventID, a.Filename, a.ContentType, a.Size, a.SHA256, string(a.Visibility),
+		nullID(a.UploadedBy), micros(now))
+	if err != nil {
+		return a, err
+	}
+	ev.ID = a.EventID
+	return a, tx.runEffects(ctx, Change{Before: c, After: c, Event: ev})
 }
 
 const attachmentCols = `id, complaint_id, COALESCE(event_id, 0), filename, content_type, size, sha256, visibility,

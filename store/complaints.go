@@ -131,6 +131,9 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 	if err := tx.indexComplaint(ctx, c, text, false); err != nil {
 		return err
 	}
+	if err := tx.writeSimHash(ctx, c, false); err != nil { // search.go
+		return err
+	}
 	return tx.runEffects(ctx, Change{After: c, Event: ev})
 }
 
@@ -267,17 +270,20 @@ func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Ti
 // (which the transaction assigns). Computed before the write transaction, so
 // the single SQLite writer does not spend its time tokenizing.
 func searchText(c *kesu.Complaint) string {
-	return tokenize.Document(c.Title, c.Description, c.Customer.Name, c.OrderNo, c.Product, c.ProductModel)
+	return tokenize.Document(c.Title, c.Description, c.Customer.Name, c.Product, c.ProductModel) + " " + tokenize.Fragments(c.OrderNo)
 }
 
 // indexComplaint writes the complaint's search tokens (text from searchText,
 // plus the number), deferred to the end of the transaction (see Tx.later).
 func (tx *Tx) indexComplaint(ctx context.Context, c *kesu.Complaint, text string, replace bool) error {
-	doc := tokenize.Document(c.Number) + " " + text
+	doc := tokenize.Fragments(c.Number) + " " + text
 	id := c.ID
 	tx.later(func() error {
 		if tx.db.dialect == dialectPostgres {
-			_, err := tx.exec(ctx, `INSERT INTO complaint_search(complaint_id, tokens) VALUES (?, to_tsvector('simple', ?))
+			// strip: positions are never used (search checks phrases on the
+			// text), and without them a tsvector is a fraction of the size, so
+			// the planner's probes of the newest complaints read far less.
+			_, err := tx.exec(ctx, `INSERT INTO complaint_search(complaint_id, tokens) VALUES (?, strip(to_tsvector('simple', ?)))
 				ON CONFLICT (complaint_id) DO UPDATE SET tokens = excluded.tokens`, id, doc)
 			return err
 		}
@@ -473,30 +479,38 @@ func (db *DB) Transition(ctx context.Context, number string, cmd kesu.Command, a
 		if c, err = tx.lockComplaint(ctx, number); err != nil {
 			return err
 		}
-		if err := kesu.CanView(&c, actor); err != nil && actor.Role != kesu.RoleSystem && actor.Role != kesu.RoleCustomer {
-			return err
-		}
-		if err := tx.resolveCommand(ctx, &c, &cmd); err != nil {
-			return err
-		}
-		before := c
-		change, err := kesu.Apply(&c, cmd, actor, now, rules)
-		if err != nil {
-			return err
-		}
-		if err := tx.saveComplaint(ctx, &c); err != nil {
-			return err
-		}
-		ev := kesu.TransitionEvent(&c, change, actor, now)
-		if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
-			return err
-		}
-		return tx.runEffects(ctx, Change{Before: &before, After: &c, Event: ev})
+		c, err = tx.transition(ctx, c, cmd, actor, now, rules)
+		return err
 	})
 	if err != nil {
 		return kesu.Complaint{}, err
 	}
 	return c, nil
+}
+
+// transition applies cmd to c, locked in this transaction (also used by
+// remedy approvals, which decide and propose in one transaction).
+func (tx *Tx) transition(ctx context.Context, c kesu.Complaint, cmd kesu.Command, actor kesu.Actor, now time.Time, rules kesu.Rules) (kesu.Complaint, error) {
+	now = storedTime(now)
+	if err := kesu.CanView(&c, actor); err != nil && actor.Role != kesu.RoleSystem && actor.Role != kesu.RoleCustomer {
+		return c, err
+	}
+	if err := tx.resolveCommand(ctx, &c, &cmd); err != nil {
+		return c, err
+	}
+	before := c
+	change, err := kesu.Apply(&c, cmd, actor, now, rules)
+	if err != nil {
+		return c, err
+	}
+	if err := tx.saveComplaint(ctx, &c); err != nil {
+		return c, err
+	}
+	ev := kesu.TransitionEvent(&c, change, actor, now)
+	if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
+		return c, err
+	}
+	return c, tx.runEffects(ctx, Change{Before: &before, After: &c, Event: ev})
 }
 
 // resolveCommand turns the codes and numbers of a command into ids, checking
@@ -595,9 +609,15 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 		}
 		_, textChanged := diff["title"]
 		_, descChanged := diff["description"]
-		_, orderChanged := diff["order_no"]
-		if textChanged || descChanged || orderChanged {
-			return tx.indexComplaint(ctx, &c, searchText(&c), true)
+		if textChanged || descChanged {
+			if err := tx.writeSimHash(ctx, &c, true); err != nil {
+				return err
+			}
+		}
+		for _, field := range []string{"title", "description", "order_no", "product", "product_model"} {
+			if _, ok := diff[field]; ok {
+				return tx.reindexComplaint(ctx, &c) // search.go: with the messages
+			}
 		}
 		return nil
 	})
@@ -621,6 +641,11 @@ func (db *DB) AddPost(ctx context.Context, number string, p kesu.NewPost, actor 
 		}
 		if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
 			return err
+		}
+		if ev.Type == kesu.EventMessage {
+			if err := tx.reindexComplaint(ctx, &c); err != nil { // messages are searchable (search.go)
+				return err
+			}
 		}
 		return tx.runEffects(ctx, Change{Before: &c, After: &c, Event: ev})
 	})
@@ -667,8 +692,14 @@ type Filter struct {
 	CustomerID   int64
 	AssigneeID   int64
 	From, To     *time.Time // registered_at in [From, To)
+	SLA          string     // warning, breached (also paused, running): the complaint's SLA state
+	DueBefore    *time.Time // an unmet SLA deadline before this instant
 	Limit        int
 	Cursor       string
+	// Match keeps complaints whose search index holds every token (package
+	// search parses queries into tokens and verifies the candidates).
+	Match      []tokenize.Token
+	denseMatch bool // SQLite: walk the newest complaints (search.go planMatch)
 }
 
 // Page is one page of a list.
@@ -688,6 +719,17 @@ func (db *DB) Complaints(ctx context.Context, f Filter) (Page, error) {
 	if f.Limit > MaxPageSize {
 		f.Limit = MaxPageSize
 	}
+	if err := db.planMatch(ctx, &f); err != nil {
+		return Page{}, err
+	}
+	if f.denseMatch {
+		return db.walkMatch(ctx, f) // search.go
+	}
+	return db.complaintsPage(ctx, f)
+}
+
+// complaintsPage runs a list query.
+func (db *DB) complaintsPage(ctx context.Context, f Filter) (Page, error) {
 	where, args, err := db.filterSQL(f)
 	if err != nil {
 		return Page{}, err
@@ -809,6 +851,13 @@ func (db *DB) filterSQL(f Filter) (string, []any, error) {
 	}
 	if f.To != nil {
 		add(`c.registered_at < ?`, micros(*f.To))
+	}
+	if len(f.Match) > 0 {
+		cond, arg := db.matchSQL(f) // search.go
+		add(cond, arg)
+	}
+	if err := slaFilterSQL(f, add); err != nil {
+		return "", nil, err
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)

@@ -28,7 +28,9 @@ func (ch Change) StatusChanged() bool {
 // complaint: SLA milestones and timers, outbox messages, derived indexes.
 // An effect that returns an error rolls the whole change back, so effects
 // must only fail for real storage errors, never for a complaint they do not
-// care about. Effects must not modify ch.After.
+// care about. An effect that changes the complaint's row (a risk policy
+// raising its priority) updates ch.After to match, so later effects and the
+// caller's answer see the complaint as stored.
 type Effect func(ctx context.Context, tx *Tx, ch Change) error
 
 // AddEffect registers an effect for every later change. Call it while wiring

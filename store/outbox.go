@@ -29,6 +29,8 @@ type OutboxMessage struct {
 	LastError      string     `json:"last_error,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
+	// LockedUntil is the end of the lease of a worker delivering it now.
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
 }
 
 // Enqueue writes m to the outbox in this transaction; it is sent at or after
@@ -66,7 +68,23 @@ func (tx *Tx) Enqueue(ctx context.Context, m OutboxMessage, now time.Time) error
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
 		m.Channel, m.Recipient, m.Template, m.Locale, nullID(m.ComplaintID), string(data),
 		m.IdempotencyKey, micros(due), micros(now))
+	if err == nil {
+		tx.wakeOutbox()
+	}
 	return err
+}
+
+// OnOutbox registers fn to be called after every transaction that enqueued
+// outbox messages commits (the delivery worker's wake-up). Call it while
+// wiring, before the database is shared between goroutines.
+func (db *DB) OnOutbox(fn func()) {
+	db.outboxWake = append(db.outboxWake, fn)
+}
+
+func (tx *Tx) wakeOutbox() {
+	for _, fn := range tx.db.outboxWake {
+		tx.AfterCommit(fn)
+	}
 }
 
 // Enqueue writes m to the outbox in a transaction of its own, for messages
@@ -80,13 +98,15 @@ type OutboxFilter struct {
 	Status      string // pending, sent, dead; empty for all
 	Channel     string
 	ComplaintID int64
-	Limit       int // default 100, at most 1000
+	Template    string
+	Recipient   string
+	BeforeID    int64 // only messages with a smaller id: the next page
+	Limit       int   // default 100, at most 1000
 }
 
 // Outbox lists messages: the delivery log an administrator reads.
 func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, error) {
-	q := `SELECT id, channel, recipient, template, locale, COALESCE(complaint_id, 0), data, idempotency_key, status,
-		attempts, next_attempt_at, last_error, created_at, sent_at FROM outbox WHERE 1=1`
+	q := `SELECT ` + outboxCols + ` FROM outbox WHERE 1=1`
 	var args []any
 	if f.Status != "" {
 		q += ` AND status = ?`
@@ -100,6 +120,18 @@ func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, erro
 		q += ` AND complaint_id = ?`
 		args = append(args, f.ComplaintID)
 	}
+	if f.Template != "" {
+		q += ` AND template = ?`
+		args = append(args, f.Template)
+	}
+	if f.Recipient != "" {
+		q += ` AND recipient = ?`
+		args = append(args, f.Recipient)
+	}
+	if f.BeforeID > 0 {
+		q += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = min(max(f.Limit, 100), 1000)
 	}
@@ -108,13 +140,16 @@ func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, erro
 	return list(ctx, db, scanOutbox, q, args...)
 }
 
+const outboxCols = `id, channel, recipient, template, locale, COALESCE(complaint_id, 0), data, idempotency_key, status,
+	attempts, next_attempt_at, last_error, created_at, sent_at, locked_until`
+
 func scanOutbox(s scanner) (OutboxMessage, error) {
 	var m OutboxMessage
 	var data string
 	var next, created int64
-	var sent sql.NullInt64
+	var sent, locked sql.NullInt64
 	err := s.Scan(&m.ID, &m.Channel, &m.Recipient, &m.Template, &m.Locale, &m.ComplaintID, &data, &m.IdempotencyKey,
-		&m.Status, &m.Attempts, &next, &m.LastError, &created, &sent)
+		&m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &locked)
 	if err != nil {
 		return m, err
 	}
@@ -124,5 +159,199 @@ func scanOutbox(s scanner) (OutboxMessage, error) {
 		}
 	}
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromMicros(next), fromMicros(created), fromNullMicros(sent)
+	m.LockedUntil = fromNullMicros(locked)
 	return m, nil
+}
+
+// OutboxMessageByID returns one message.
+func (db *DB) OutboxMessageByID(ctx context.Context, id int64) (OutboxMessage, error) {
+	m, err := scanOutbox(db.queryRow(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = ?`, id))
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return m, kesu.Errorf(kesu.ENotFound, "no outbox message %d", id)
+		}
+		return m, db.mapErr(err)
+	}
+	return m, nil
+}
+
+// ClaimOutbox leases up to limit due messages of the given channels to the
+// caller until now+lease and counts the attempt. A lease that ends before the
+// message is marked sent or failed (the worker died) makes it due again, with
+// the same idempotency key. PostgreSQL workers in several processes skip each
+// other's locked rows; SQLite claims through its single writer.
+func (db *DB) ClaimOutbox(ctx context.Context, channels []string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
+	if len(channels) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	now = storedTime(now)
+	until := micros(now.Add(lease))
+	inList, args := placeholders(channels)
+	sub := `SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND channel IN (` + inList + `)
+		ORDER BY next_attempt_at LIMIT ?`
+	if db.dialect == dialectPostgres {
+		sub += ` FOR UPDATE SKIP LOCKED`
+	}
+	q := `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, locked_until = ?
+		WHERE id IN (` + sub + `) RETURNING ` + outboxCols
+	all := append([]any{until, until, micros(now)}, args...)
+	all = append(all, limit)
+	var out []OutboxMessage
+	err := db.tx(ctx, func(tx *Tx) error {
+		out = out[:0]
+		rows, err := tx.query(ctx, q, all...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func placeholders(vals []string) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", "), args
+}
+
+// NextOutboxDue returns when the next pending message of the given channels
+// is due (ok is false when none is pending): the worker sleeps until then.
+func (db *DB) NextOutboxDue(ctx context.Context, channels []string) (due time.Time, ok bool, err error) {
+	if len(channels) == 0 {
+		return time.Time{}, false, nil
+	}
+	inList, args := placeholders(channels)
+	var next sql.NullInt64
+	err = db.queryRow(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel IN (`+inList+`)`,
+		args...).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, false, db.mapErr(err)
+	}
+	return fromMicros(next.Int64), true, nil
+}
+
+// Attempt is one delivery attempt of an outbox message, as the delivery log
+// shows it.
+type Attempt struct {
+	ID         int64         `json:"id"`
+	OutboxID   int64         `json:"outbox_id"`
+	Attempt    int           `json:"attempt"`
+	StartedAt  time.Time     `json:"started_at"`
+	Duration   time.Duration `json:"duration_us"` // microseconds in JSON
+	OK         bool          `json:"ok"`
+	StatusCode int           `json:"status_code,omitempty"` // HTTP status or SMTP reply code
+	Error      string        `json:"error,omitempty"`
+}
+
+// MarshalJSON writes Duration in microseconds.
+func (a Attempt) MarshalJSON() ([]byte, error) {
+	type plain Attempt
+	return json.Marshal(struct {
+		plain
+		Duration int64 `json:"duration_us"`
+	}{plain(a), a.Duration.Microseconds()})
+}
+
+func (tx *Tx) logAttempt(ctx context.Context, m OutboxMessage, a Attempt) error {
+	if len(a.Error) > 2000 {
+		a.Error = a.Error[:2000]
+	}
+	_, err := tx.exec(ctx, `INSERT INTO outbox_attempts(outbox_id, attempt, started_at, duration_us, ok, status_code, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Attempts, micros(storedTime(a.StartedAt)), a.Duration.Microseconds(),
+		a.OK, a.StatusCode, a.Error)
+	return err
+}
+
+// OutboxSent records a successful attempt of a claimed message and marks it
+// sent. data, when not nil, replaces the stored template data (a one-time
+// code is blanked once sent).
+func (db *DB) OutboxSent(ctx context.Context, m OutboxMessage, a Attempt, data map[string]any, now time.Time) error {
+	return db.tx(ctx, func(tx *Tx) error { return tx.outboxSent(ctx, m, a, data, now) })
+}
+
+func (tx *Tx) outboxSent(ctx context.Context, m OutboxMessage, a Attempt, data map[string]any, now time.Time) error {
+	a.OK = true
+	if err := tx.logAttempt(ctx, m, a); err != nil {
+		return err
+	}
+	q := `UPDATE outbox SET status = 'sent', sent_at = ?, locked_until = NULL, last_error = ''`
+	args := []any{micros(storedTime(now))}
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		q += `, data = ?`
+		args = append(args, string(b))
+	}
+	// Whichever claim finishes first marks it; a late one changes nothing.
+	_, err := tx.exec(ctx, q+` WHERE id = ? AND status = 'pending'`, append(args, m.ID)...)
+	return err
+}
+
+// OutboxFailed records a failed attempt of a claimed message: it is retried
+// at retryAt, or dead when retryAt is nil. A message claimed again since
+// (its lease ran out) is left to the newer claim.
+func (db *DB) OutboxFailed(ctx context.Context, m OutboxMessage, a Attempt, retryAt *time.Time) error {
+	return db.tx(ctx, func(tx *Tx) error {
+		a.OK = false
+		if err := tx.logAttempt(ctx, m, a); err != nil {
+			return err
+		}
+		msg := a.Error
+		if len(msg) > 500 {
+			msg = msg[:500]
+		}
+		if retryAt == nil {
+			_, err := tx.exec(ctx, `UPDATE outbox SET status = 'dead', locked_until = NULL, last_error = ?
+				WHERE id = ? AND status = 'pending' AND attempts = ?`, msg, m.ID, m.Attempts)
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE outbox SET next_attempt_at = ?, locked_until = NULL, last_error = ?
+			WHERE id = ? AND status = 'pending' AND attempts = ?`, micros(storedTime(*retryAt)), msg, m.ID, m.Attempts)
+		return err
+	})
+}
+
+// ReplayOutbox queues a message again (sent or dead ones included), due now,
+// with its original idempotency key: receivers that already have it drop it.
+func (db *DB) ReplayOutbox(ctx context.Context, id int64, now time.Time) (OutboxMessage, error) {
+	err := db.tx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE outbox SET status = 'pending', next_attempt_at = ?, locked_until = NULL
+			WHERE id = ?`, micros(storedTime(now)), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kesu.Errorf(kesu.ENotFound, "no outbox message %d", id)
+		}
+		tx.wakeOutbox()
+		return nil
+	})
+	if err != nil {
+		return OutboxMessage{}, err
+	}
+	return db.OutboxMessageByID(ctx, id)
+}
+
+// OutboxAttempts lists a message's delivery attempts, oldest first.
+func (db *DB) OutboxAttempts(ctx context.Context, outboxID int64) ([]Attempt, error) {
+	return list(ctx, db, func(s scanner) (Attempt, error) {
+		var a Attempt
+		var started, dur int64
+		err := s.Scan(&a.ID, &a.OutboxID, &a.Attempt, &started, &dur, &a.OK, &a.StatusCode, &a.Error)
+		a.StartedAt, a.Duration = fromMicros(started), time.Duration(dur)*time.Microsecond
+		return a, err
+	}, `SELECT id, outbox_id, attempt, started_at, duration_us, ok, status_code, error FROM outbox_attempts
+		WHERE outbox_id = ? ORDER BY id`, outboxID)
 }

@@ -58,6 +58,10 @@ type DB struct {
 	loc     *time.Location
 	rebound sync.Map // query text -> PostgreSQL text
 	effects []Effect // run inside every complaint change's transaction (effects.go)
+	// termDocs caches search-index document counts (SQLite; search.go).
+	termDocs termDocs
+	// outboxWake is called after a transaction that enqueued messages commits (outbox.go).
+	outboxWake []func()
 
 	// SQLite only: prepared statements by query text, and the group-commit
 	// writer (see writer.go).
@@ -258,6 +262,17 @@ type Tx struct {
 	// deferred work runs after every job of a group commit, just before the
 	// COMMIT, outside the jobs' savepoints (see writer.go).
 	deferred []func() error
+	// afterCommit collects the current job's AfterCommit functions; db.tx
+	// runs them once the job's transaction has committed.
+	afterCommit *[]func()
+}
+
+// AfterCommit runs fn after this transaction commits, and never if it rolls
+// back: for waking workers about rows they can only see once committed.
+func (tx *Tx) AfterCommit(fn func()) {
+	if tx.afterCommit != nil {
+		*tx.afterCommit = append(*tx.afterCommit, fn)
+	}
 }
 
 // later runs fn in this transaction after the current job succeeds. SQLite's
@@ -283,16 +298,30 @@ func (tx *Tx) runDeferred() error {
 // database (another process writing) is retried.
 func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
 	var err error
+	var after []func()
+	job := func(tx *Tx) error {
+		// A job may run more than once (retries, a group commit split up):
+		// only the run that commits counts.
+		after = after[:0]
+		tx.afterCommit = &after
+		defer func() { tx.afterCommit = nil }()
+		return fn(tx)
+	}
 	for attempt := 0; attempt < 5; attempt++ {
 		if db.jobs != nil {
-			err = db.submit(ctx, fn)
+			err = db.submit(ctx, job)
 		} else {
-			err = db.tryTx(ctx, fn)
+			err = db.tryTx(ctx, job)
 		}
 		if err == nil || !db.retryable(err) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
 	}
 	return err
 }

@@ -21,6 +21,12 @@ const (
 )
 
 func classify(r rune) class {
+	if r < utf8.RuneSelf { // the same answers, without the Unicode tables
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return word
+		}
+		return sep
+	}
 	switch {
 	case isCJK(r):
 		return cjk
@@ -40,8 +46,8 @@ func isCJK(r rune) bool {
 // MaxTokenBytes bounds a single token; longer Latin runs are cut.
 const MaxTokenBytes = 64
 
-// Tokens appends the tokens of s to dst and returns it. A lone CJK character
-// (a run of one) is kept as a unigram so that it can still be found.
+// Tokens appends the index tokens of s to dst and returns it: the bigrams of
+// every CJK run plus its last character, and lowercased words and digit runs.
 func Tokens(dst []string, s string) []string {
 	i := 0
 	for i < len(s) {
@@ -60,12 +66,13 @@ func Tokens(dst []string, s string) []string {
 				runes = append(runes, r2)
 				j += sz
 			}
-			if len(runes) == 1 {
-				dst = append(dst, string(runes))
-			}
 			for k := 0; k+1 < len(runes); k++ {
 				dst = append(dst, string(runes[k:k+2]))
 			}
+			// The run's last character as a unigram: every character of
+			// the run then starts some token, so a one-character query is
+			// a prefix query (退 matches 退款; 款 matches this unigram).
+			dst = append(dst, string(runes[len(runes)-1]))
 			i = j
 		case word:
 			j := i

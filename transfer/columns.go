@@ -1,9 +1,11 @@
 // Package transfer moves complaints in and out of kesu in bulk: export as
-// JSONL or CSV, import from the same formats. Both directions stream, so
-// memory does not grow with the size of the data, and import registers
-// every row through the store's CreateComplaint: each row passes the
-// domain's validation and gets a number, events and a search index, exactly
-// as if it had arrived through the API.
+// JSONL or CSV, import from the same formats and from XLSX workbooks, with a
+// column mapping (Mapping) for files with their own headers. Both directions
+// stream (an XLSX is read whole), so memory does not grow with the size of
+// the data, and import registers rows through the store's bulk path
+// (CreateComplaints): each row passes the domain's validation and gets a
+// number, events, a search index and every intake effect, exactly as if it
+// had arrived through the API.
 //
 // # Formats
 //
@@ -31,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kesu/kesu"
 )
@@ -41,6 +44,7 @@ type Format string
 const (
 	JSONL Format = "jsonl"
 	CSV   Format = "csv"
+	XLSX  Format = "xlsx" // import only: Excel workbooks, the first (or a named) sheet
 )
 
 // ParseFormat checks a format name; an empty name guesses from the file
@@ -53,14 +57,16 @@ func ParseFormat(name, file string) (Format, error) {
 			return JSONL, nil
 		case strings.HasSuffix(ext, ".csv"):
 			return CSV, nil
+		case strings.HasSuffix(ext, ".xlsx"):
+			return XLSX, nil
 		}
-		return "", kesu.FieldError("format", "cannot tell the format from the file name %q; give jsonl or csv", file)
+		return "", kesu.FieldError("format", "cannot tell the format from the file name %q; give jsonl, csv or xlsx", file)
 	}
 	switch f := Format(strings.ToLower(name)); f {
-	case JSONL, CSV:
+	case JSONL, CSV, XLSX:
 		return f, nil
 	}
-	return "", kesu.FieldError("format", "unknown format %q (jsonl or csv)", name)
+	return "", kesu.FieldError("format", "unknown format %q (jsonl, csv or xlsx)", name)
 }
 
 // column is one field of a complaint as a CSV column (and, for import, as a
@@ -233,4 +239,42 @@ func formatOptTime(t *time.Time, loc *time.Location) string {
 		return ""
 	}
 	return formatTime(*t, loc)
+}
+
+// IntakeFields lists the complaint fields that imports and intake mappings
+// can fill (the intake columns, in export order).
+func IntakeFields() []string {
+	var names []string
+	for _, c := range columns {
+		if c.intake != nil {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
+// IsIntakeField reports whether name is one of IntakeFields.
+func IsIntakeField(name string) bool {
+	c := columnByName[name]
+	return c != nil && c.intake != nil
+}
+
+// SetField parses value (as written in a CSV cell) into the field of the
+// intake request that name (a CSV column name such as customer.phone)
+// designates. Times without an offset are read in loc.
+func SetField(in *kesu.NewComplaint, name, value string, loc *time.Location) error {
+	c := columnByName[name]
+	if c == nil || c.intake == nil {
+		return kesu.FieldError(name, "not a complaint field that can be set")
+	}
+	if !utf8.ValidString(value) {
+		return kesu.FieldError(name, "is not valid UTF-8")
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	if err := setCell(c.intake(in), value, loc); err != nil {
+		return kesu.FieldError(name, "%s", kesu.ErrorMessageOf(err))
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type ImportOptions struct {
 	DryRun bool
 	// Location reads CSV times written without a zone offset; nil means UTC.
 	Location *time.Location
+	// Mapping, if set, maps a foreign file's columns (CSV or XLSX) to
+	// complaint fields; without it the header uses kesu's column names.
+	Mapping *Mapping
 	// OnRow, if set, hears the outcome of every row in file order.
 	OnRow func(RowResult)
 }
@@ -77,14 +81,16 @@ func (r Report) String() string {
 	return fmt.Sprintf("%s %d, already present %d, failed %d", verb, r.Created, r.Present, r.Failed)
 }
 
-// Import reads complaints from r and registers each through
-// db.CreateComplaint, so every row gets the domain's validation, a number,
-// its events and its search index. A bad row is reported and skipped; the
-// others are imported. Rows with an external id already registered (or,
-// lacking one, the "kesu:"+number of an export) are reported as present,
-// which makes a re-run harmless.
+// Import reads complaints from r and registers them through the store's
+// bulk path (db.CreateComplaints, a few hundred rows per transaction), so
+// every row gets the domain's validation, a number, its events, its search
+// index and the effects of any other intake. A bad row is reported and
+// skipped; the others are imported. Import is idempotent: a row's external
+// id (else "kesu:" and the number of an export, else "row:" and a hash of
+// the row's content) is registered once, and a re-run reports the row as
+// present.
 //
-// The error is for what stops the whole import: an unreadable input, a CSV
+// The error is for what stops the whole import: an unreadable input, a
 // header naming an unknown column, a database that fails. The report then
 // counts the rows handled before it.
 func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) (Report, error) {
@@ -98,7 +104,12 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	rows, err := newRowReader(r, opts.Format, opts.Location)
+	if opts.Mapping != nil && len(opts.Mapping.Columns) > 0 {
+		if err := opts.Mapping.Validate(); err != nil {
+			return rep, err
+		}
+	}
+	rows, err := newRowReader(r, opts.Format, opts.Location, opts.Mapping)
 	if err != nil {
 		return rep, err
 	}
@@ -107,35 +118,19 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 		if dry, err = newDryRun(ctx, db); err != nil {
 			return rep, err
 		}
+		if opts.Mapping != nil {
+			for code := range opts.Mapping.Categories {
+				if _, ok := dry.categories[code]; !ok {
+					dry.categories[code] = true // would be created
+				}
+			}
+		}
+	} else if opts.Mapping != nil {
+		if err := ensureCategories(ctx, db, opts.Mapping.Categories, opts.Clock.Now()); err != nil {
+			return rep, err
+		}
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		rw, err := rows.next()
-		if err == io.EOF {
-			return rep, nil
-		}
-		if err != nil {
-			return rep, err
-		}
-		res := RowResult{Line: rw.line}
-		if rw.err == nil {
-			rw.in.ExternalID = rw.externalID()
-			res.ExternalID = rw.in.ExternalID
-			if dry != nil {
-				res.Outcome, res.Number, rw.err = dry.check(ctx, rw.in, opts.Actor, opts.Clock.Now())
-			} else {
-				res.Outcome, res.Number, rw.err = create(ctx, db, rw.in, opts.Actor, opts.Clock.Now())
-			}
-			if rw.err != nil && !rowFault(rw.err) {
-				return rep, fmt.Errorf("line %d: %w", rw.line, rw.err)
-			}
-		}
-		if rw.err != nil {
-			res.Outcome = Failed
-			res.Field, res.Message = rowError(rw.err)
-		}
+	count := func(res RowResult) {
 		switch res.Outcome {
 		case Created:
 			rep.Created++
@@ -148,6 +143,158 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 			opts.OnRow(res)
 		}
 	}
+	// Rows wait in a batch for the bulk create; their results (and those of
+	// rows refused on the way) are reported in file order when it is written.
+	var batch []RowResult
+	var ins []kesu.NewComplaint
+	var slot []int // index in batch of each of ins
+	flush := func() error {
+		if len(ins) > 0 {
+			results, err := db.CreateComplaints(ctx, ins, opts.Actor, opts.Clock.Now())
+			if err != nil {
+				return err
+			}
+			for k, res := range results {
+				rr := &batch[slot[k]]
+				switch {
+				case res.Err != nil:
+					rr.Outcome = Failed
+					rr.Field, rr.Message = rowError(res.Err)
+				case res.Replayed:
+					rr.Outcome, rr.Number = Present, res.Complaint.Number
+				default:
+					rr.Outcome, rr.Number = Created, res.Complaint.Number
+				}
+			}
+		}
+		for _, res := range batch {
+			count(res)
+		}
+		batch, ins, slot = batch[:0], ins[:0], slot[:0]
+		return nil
+	}
+	// Rows are read and parsed in a goroutine of their own, a batch ahead of
+	// the one being written (and the store prepares each chunk of a batch
+	// while the writer stores the previous one).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan rowBatch, 1)
+	go readBatches(ctx, rows, batches)
+	for b := range batches {
+		for _, rw := range b.rows {
+			res := RowResult{Line: rw.line}
+			if rw.err == nil {
+				rw.in.ExternalID = rw.externalID()
+				res.ExternalID = rw.in.ExternalID
+				if dry == nil {
+					batch = append(batch, res)
+					ins = append(ins, rw.in)
+					slot = append(slot, len(batch)-1)
+					continue
+				}
+				res.Outcome, res.Number, rw.err = dry.check(ctx, rw.in, opts.Actor, opts.Clock.Now())
+				if rw.err != nil && !rowFault(rw.err) {
+					return rep, fmt.Errorf("line %d: %w", rw.line, rw.err)
+				}
+			}
+			if rw.err != nil {
+				res.Outcome = Failed
+				res.Field, res.Message = rowError(rw.err)
+			}
+			if dry != nil {
+				count(res)
+			} else {
+				batch = append(batch, res)
+			}
+		}
+		if err := flush(); err != nil {
+			return rep, err
+		}
+		if b.err != nil {
+			return rep, b.err
+		}
+	}
+	return rep, ctx.Err()
+}
+
+// importBatch is how many rows are read ahead and written with one call of
+// the store's bulk create (in chunks of store.BulkChunk).
+const importBatch = 4 * store.BulkChunk
+
+// rowBatch is a batch of rows read; err, if set, stopped the reading after
+// them.
+type rowBatch struct {
+	rows []row
+	err  error
+}
+
+func readBatches(ctx context.Context, rows rowReader, out chan<- rowBatch) {
+	defer close(out)
+	var b rowBatch
+	send := func() bool {
+		select {
+		case out <- b:
+			b = rowBatch{}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		rw, err := rows.next()
+		if err == io.EOF {
+			send()
+			return
+		}
+		if err != nil {
+			b.err = err
+			send()
+			return
+		}
+		b.rows = append(b.rows, rw)
+		if len(b.rows) >= importBatch && !send() {
+			return
+		}
+	}
+}
+
+// ensureCategories creates the categories a mapping declares that do not
+// exist yet.
+func ensureCategories(ctx context.Context, db *store.DB, cats map[string]string, now time.Time) error {
+	if len(cats) == 0 {
+		return nil
+	}
+	have, err := db.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	exists := map[string]bool{}
+	for _, c := range have {
+		exists[c.Code] = true
+	}
+	codes := make([]string, 0, len(cats))
+	for code := range cats {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes) // parents ("a") before children ("a.b")
+	for _, code := range codes {
+		if exists[code] {
+			continue
+		}
+		zh, en := CategoryNames(cats[code])
+		refs := store.CategoryRefs{}
+		if i := strings.LastIndexByte(code, '.'); i > 0 && (exists[code[:i]] || cats[code[:i]] != "") {
+			refs.Parent = code[:i]
+		}
+		if _, err := db.CreateCategory(ctx, kesu.Category{Code: code, Name: zh, NameEN: en}, refs, now); err != nil && kesu.ErrorCodeOf(err) != kesu.EConflict {
+			return fmt.Errorf("mapping.categories.%s: %w", code, err)
+		}
+		exists[code] = true
+	}
+	return nil
 }
 
 // rowFault reports whether err is the row's own fault (bad data, a missing

@@ -1,6 +1,8 @@
 package transfer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -22,12 +24,34 @@ type parsed struct {
 }
 
 // externalID is the idempotency key of the row: its external_id, else
-// "kesu:" and the number it had in the database it was exported from.
+// "kesu:" and the number it had in the database it was exported from, else
+// "row:" and a hash of the row's content, so that importing the same file
+// (or the same rows in another file or encoding) twice creates nothing
+// twice. Two rows alike in every field are taken as one complaint.
 func (p *parsed) externalID() string {
-	if id := strings.TrimSpace(p.in.ExternalID); id != "" || p.number == "" {
+	if id := strings.TrimSpace(p.in.ExternalID); id != "" {
 		return id
 	}
-	return "kesu:" + p.number
+	if p.number != "" {
+		return "kesu:" + p.number
+	}
+	return contentID(p.in)
+}
+
+// contentID is "row:" and the hex SHA-256 (first 128 bits) of the intake
+// request's JSON. Times are normalised to UTC so the zone they were written
+// in does not matter.
+func contentID(in kesu.NewComplaint) string {
+	in.ExternalID = ""
+	for _, t := range []**time.Time{&in.OccurredAt, &in.RegisteredAt} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return "row:" + hex.EncodeToString(sum[:16])
 }
 
 // parseJSONLine decodes one JSONL line strictly: every field must be an
@@ -158,7 +182,7 @@ func parseCSVHeader(rec []string) ([]*column, error) {
 
 // parseCSVRecord turns one CSV record into an intake request. gb says the
 // file was decoded from GB18030, where U+FFFD stands for undecodable bytes.
-func parseCSVRecord(cols []*column, rec []string, loc *time.Location, gb bool) (parsed, error) {
+func parseCSVRecord(cols []*column, rec []string, loc *time.Location, gb, excel bool) (parsed, error) {
 	var p parsed
 	if len(rec) != len(cols) {
 		return p, kesu.Errorf(kesu.EInvalid, "the row has %d fields but the header has %d", len(rec), len(cols))
@@ -179,7 +203,11 @@ func parseCSVRecord(cols []*column, rec []string, loc *time.Location, gb bool) (
 			p.number = strings.TrimSpace(v)
 			continue
 		}
-		if err := setCell(col.intake(&p.in), v, loc); err != nil {
+		dst := col.intake(&p.in)
+		if _, isTime := dst.(**time.Time); isTime && excel {
+			v = excelTime(v, loc)
+		}
+		if err := setCell(dst, v, loc); err != nil {
 			return p, kesu.FieldError(col.name, "%s", kesu.ErrorMessageOf(err))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -33,16 +34,29 @@ type rowReader interface {
 	next() (row, error)
 }
 
-func newRowReader(r io.Reader, f Format, loc *time.Location) (rowReader, error) {
+func newRowReader(r io.Reader, f Format, loc *time.Location, m *Mapping) (rowReader, error) {
 	switch f {
 	case JSONL:
+		if m != nil && len(m.Columns) > 0 {
+			return nil, kesu.FieldError("mapping", "a column mapping is for CSV and XLSX files; JSONL uses kesu's field names")
+		}
 		br := bufio.NewReaderSize(r, 64<<10)
 		skipBOM(br)
 		return &jsonlReader{br: br}, nil
 	case CSV:
-		return newCSVReader(r, loc)
+		return newCSVReader(r, loc, m)
+	case XLSX:
+		sheet := ""
+		if m != nil {
+			sheet = m.Sheet
+		}
+		src, err := newXLSXRecords(r, sheet)
+		if err != nil {
+			return nil, err
+		}
+		return newTableReader(src, loc, m, false, true)
 	}
-	return nil, kesu.FieldError("format", "unknown format %q (jsonl or csv)", f)
+	return nil, kesu.FieldError("format", "unknown format %q (jsonl, csv or xlsx)", f)
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -109,59 +123,122 @@ func (j *jsonlReader) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
-type csvReader struct {
-	r    *csv.Reader
-	cols []*column
-	loc  *time.Location
-	gb   bool // decoded from GB18030
+// records is a table of text cells: a CSV file or an XLSX sheet. next
+// returns io.EOF at the end; a record it cannot read is returned as a row
+// error (rowErr) with its line, and the table goes on.
+type records interface {
+	next() (rec []string, line int, rowErr error, err error)
+}
+
+// tableReader turns the records of a table into rows, through kesu's own
+// column names or a Mapping.
+type tableReader struct {
+	src   records
+	cols  []*column        // by kesu's column names (no mapping)
+	cm    *compiledMapping // by a mapping
+	loc   *time.Location
+	gb    bool // decoded from GB18030: U+FFFD marks undecodable bytes
+	excel bool // XLSX: numbers in time fields are Excel serial dates
 }
 
 // newCSVReader detects the encoding and reads the header. A header error
 // stops the import before any row.
-func newCSVReader(r io.Reader, loc *time.Location) (*csvReader, error) {
+func newCSVReader(r io.Reader, loc *time.Location, m *Mapping) (*tableReader, error) {
 	text, gb, err := csvText(r)
 	if err != nil {
 		return nil, err
 	}
-	c := &csvReader{r: csv.NewReader(text), loc: loc, gb: gb}
-	c.r.FieldsPerRecord = -1 // a wrong field count is a row error, reported by us with the line
-	header, err := c.r.Read()
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1 // a wrong field count is a row error, reported by us with the line
+	return newTableReader(&csvRecords{r: cr}, loc, m, gb, false)
+}
+
+func newTableReader(src records, loc *time.Location, m *Mapping, gb, excel bool) (*tableReader, error) {
+	t := &tableReader{src: src, loc: loc, gb: gb, excel: excel}
+	header, _, rowErr, err := src.next()
 	if err == io.EOF {
-		return nil, kesu.Errorf(kesu.EInvalid, "the CSV file is empty: it needs a header row")
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return nil, kesu.Errorf(kesu.EInvalid, "line %d: malformed CSV header: %v", pe.Line, pe.Err)
+		return nil, kesu.Errorf(kesu.EInvalid, "the file is empty: it needs a header row")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c.cols, err = parseCSVHeader(header); err != nil {
+	if rowErr != nil {
+		return nil, kesu.Errorf(kesu.EInvalid, "malformed header: %s", kesu.ErrorMessageOf(rowErr))
+	}
+	if gb {
+		for _, h := range header {
+			if strings.ContainsRune(h, utf8.RuneError) {
+				return nil, kesu.Errorf(kesu.EInvalid, "the header is neither valid UTF-8 nor valid GB18030 text")
+			}
+		}
+	}
+	if m != nil && len(m.Columns) > 0 {
+		if t.cm, err = m.compile(header); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	if t.cols, err = parseCSVHeader(header); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return t, nil
 }
 
-func (c *csvReader) next() (row, error) {
+func (t *tableReader) next() (row, error) {
 	for {
-		rec, err := c.r.Read()
-		if err == io.EOF {
-			return row{}, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return row{line: pe.StartLine, err: kesu.Errorf(kesu.EInvalid, "malformed CSV on line %d: %v", pe.Line, pe.Err)}, nil
-		}
+		rec, line, rowErr, err := t.src.next()
 		if err != nil {
 			return row{}, err
 		}
-		line, _ := c.r.FieldPos(0)
+		if rowErr != nil {
+			return row{line: line, err: rowErr}, nil
+		}
 		if blankRecord(rec) {
 			continue // spreadsheets leave rows of empty cells behind
 		}
-		p, err := parseCSVRecord(c.cols, rec, c.loc, c.gb)
+		var p parsed
+		if t.cm != nil {
+			p, err = t.cm.apply(rec, t.setField)
+		} else {
+			p, err = parseCSVRecord(t.cols, rec, t.loc, t.gb, t.excel)
+		}
 		return row{line: line, parsed: p, err: err}, nil
 	}
+}
+
+// setField fills a mapped field, with the same checks as a kesu column.
+func (t *tableReader) setField(in *kesu.NewComplaint, field, v string) error {
+	if t.gb && strings.ContainsRune(v, utf8.RuneError) {
+		return kesu.FieldError(field, "is neither valid UTF-8 nor valid GB18030 text")
+	}
+	if t.excel {
+		if c := columnByName[field]; c != nil && c.intake != nil {
+			if _, isTime := c.intake(in).(**time.Time); isTime {
+				v = excelTime(v, t.loc)
+			}
+		}
+	}
+	return SetField(in, field, v, t.loc)
+}
+
+type csvRecords struct {
+	r *csv.Reader
+}
+
+func (c *csvRecords) next() ([]string, int, error, error) {
+	rec, err := c.r.Read()
+	if err == io.EOF {
+		return nil, 0, nil, io.EOF
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, pe.StartLine, kesu.Errorf(kesu.EInvalid, "malformed CSV on line %d: %v", pe.Line, pe.Err), nil
+	}
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	line, _ := c.r.FieldPos(0)
+	return rec, line, nil, nil
 }
 
 func blankRecord(rec []string) bool {

@@ -338,7 +338,7 @@ func TestExportFilterAndFormat(t *testing.T) {
 func TestParseFormat(t *testing.T) {
 	for _, tc := range []struct{ name, file, want string }{
 		{"", "a.jsonl", "jsonl"}, {"", "A.CSV", "csv"}, {"", "x.ndjson", "jsonl"}, {"CSV", "a.jsonl", "csv"},
-		{"", "a.txt", ""}, {"xlsx", "a.csv", ""},
+		{"", "a.txt", ""}, {"xlsx", "a.csv", "xlsx"}, {"", "b.XLSX", "xlsx"}, {"pdf", "a.csv", ""},
 	} {
 		f, err := ParseFormat(tc.name, tc.file)
 		if string(f) != tc.want || (err != nil) != (tc.want == "") {

@@ -19,8 +19,14 @@ import (
 	"github.com/kesu/kesu"
 	"github.com/kesu/kesu/api"
 	"github.com/kesu/kesu/auth"
+	mailin "github.com/kesu/kesu/channels/email"
+	"github.com/kesu/kesu/channels/wechat"
+	"github.com/kesu/kesu/classify"
 	"github.com/kesu/kesu/files"
+	"github.com/kesu/kesu/portal"
+	slaengine "github.com/kesu/kesu/sla/engine"
 	"github.com/kesu/kesu/store"
+	"github.com/kesu/kesu/web"
 )
 
 // Config is everything an App needs; flags and environment fill it.
@@ -30,6 +36,8 @@ type Config struct {
 	FilesDir     string // attachment storage; default next to the SQLite file
 	NumberFormat string
 	LogLevel     string
+	// notify
+	Notify NotifyConfig // SMTP and SMS gateway (cmd/kesu/notify.go)
 }
 
 // dbFlags registers the database flags every command shares.
@@ -51,6 +59,8 @@ type App struct {
 	Clock  kesu.Clock
 	// Workers run beside the HTTP server in Serve.
 	Workers []Worker
+	Portal  *portal.Server // the customer portal under /portal/
+	Web     *web.Server    // the agent workspace at /
 }
 
 // OpenApp opens the database (migrating it) and file storage.
@@ -81,10 +91,52 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	// Each part below registers its store effects (db.AddEffect), background
 	// workers (a.Workers) and API dependencies (apiCfg) before anything runs.
 	// --- SLA (sla) ---
+	slaEngine := slaengine.New(db, a.Clock, log)
+	if err := slaEngine.Seed(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("SLA defaults: %w", err)
+	}
+	db.AddEffect(slaEngine.Effect) // plans and moves each complaint's milestones in its own transaction
+	apiCfg.SLA = slaEngine
+	a.Workers = append(a.Workers, Worker{Name: "sla-timers", Run: slaEngine.Run})
 	// --- notifications (notify) ---
+	notifier, err := newNotifier(cfg, db, a.Clock, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.AddEffect(notifier.Effect) // acknowledgements, status emails, in-app notices, webhooks: in the change's transaction
+	db.OnOutbox(notifier.Wake)    // an enqueue wakes the worker after its commit
+	a.Workers = append(a.Workers, Worker{Name: "outbox", Run: notifier.Run})
 	// --- accounts and web pages (web) ---
+	if a.Web, err = web.New(web.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
+		SecureCookies: os.Getenv("KESU_SECURE_COOKIES") == "1"}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("web pages: %w", err)
+	}
+	a.Workers = append(a.Workers, Worker{Name: "session-sweep", Run: web.SessionSweeper(db, a.Clock)})
+	if a.Portal, err = portal.New(ctx, portal.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
+		SecureCookies: os.Getenv("KESU_SECURE_COOKIES") == "1"}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("customer portal: %w", err)
+	}
+	a.Workers = append(a.Workers, Worker{Name: "portal-sweep", Run: portal.Sweeper(db, a.Clock)})
 	// --- channels (channels) ---
+	a.Workers = append(a.Workers, Worker{Name: "channel-replay-prune", Run: replayPruner(db, a.Clock)})
+	emailIn := newEmailIngester(db, fd, a.Clock)
+	apiCfg.EmailIn = emailIn
+	db.AddEffect(mailin.Outbound{Domain: emailIn.Domain}.Effect) // agents' messages to email customers, threaded
+	a.Workers = append(a.Workers, Worker{Name: "email-imap", Run: (&mailin.Poller{Ingester: emailIn, DB: db, Log: log}).Run})
 	// --- search and classification (search, classify) ---
+	classifier := classify.NewService(db, a.Clock, log)
+	if err := classifier.Reload(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("classification models: %w", err)
+	}
+	db.AddEffect(classifier.Effect())
+	apiCfg.Classify = classifier
+	a.Workers = append(a.Workers, Worker{Name: "classify-reload", Run: classifier.Run},
+		Worker{Name: "classify-suggest", Run: classifier.RunSuggest})
 	a.API = api.New(apiCfg)
 	return a, nil
 }
@@ -93,9 +145,15 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 // callbacks.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", a.API)
 	// --- web pages and customer portal (web) ---
+	// The API keeps /api/, /healthz and /readyz; the workspace serves the rest.
+	for _, p := range []string{"/api/", "/healthz", "/readyz"} {
+		mux.Handle(p, a.API)
+	}
+	mux.Handle("/", a.Web)
+	mux.Handle("/portal/", a.Portal)
 	// --- channel callbacks (channels) ---
+	mux.Handle("/channels/wechat/{name}", wechat.New(wechat.Config{DB: a.DB, Clock: a.Clock, Log: a.Log}))
 	return mux
 }
 
@@ -143,6 +201,10 @@ func (a *App) EnsureAdmin(ctx context.Context) (email, password, token string, o
 	}
 	token, hash := auth.NewToken()
 	if _, err := a.DB.CreateToken(ctx, u.ID, "first start", hash, a.Clock.Now()); err != nil {
+		return "", "", "", false, err
+	}
+	// The one-time password must be replaced at the first sign-in (web).
+	if err := a.DB.RequirePasswordChange(ctx, u.ID); err != nil {
 		return "", "", "", false, err
 	}
 	return u.Email, password, token, true, nil
@@ -205,6 +267,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.dbFlags(fs)
 	fs.StringVar(&cfg.Addr, "addr", envOr("KESU_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env KESU_ADDR)")
 	fs.StringVar(&cfg.LogLevel, "log-level", envOr("KESU_LOG_LEVEL", "info"), "debug, info, warn or error (env KESU_LOG_LEVEL)")
+	cfg.notifyFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

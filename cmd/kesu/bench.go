@@ -34,8 +34,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "Usage: kesu bench intake [flags]   (kesu bench intake -h for the flags)")
 		return flag.ErrHelp
 	}
+	if len(args) > 0 && args[0] == "search" {
+		return runBenchSearch(ctx, args[1:], stdout, stderr) // bench_search.go
+	}
+	if len(args) > 0 && args[0] == "sla" { // SLA timers (issue 3): bench_sla.go
+		return runBenchSLA(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "intake" {
-		return usageError{"which benchmark? the one there is: kesu bench intake [--db D] [--clients 32] [--duration 10s] [--warmup 2s]"}
+		return usageError{"which benchmark? kesu bench intake [--db D] [--clients 32] [--duration 10s] [--warmup 2s], or kesu bench search [--db D] [--count 1000000]"}
 	}
 	return runBenchIntake(ctx, args[1:], stdout, stderr)
 }

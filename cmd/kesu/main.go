@@ -34,9 +34,14 @@ func commands() map[string]command {
 		"export":  {"export complaints as JSONL or CSV: export [--format jsonl|csv] [--out F]", runExport},
 		"bench":   {"measure performance: bench intake [--clients 32] [--duration 10s]", runBench},
 		// --- calendar (sla) ---
+		"calendar": {"business calendars: calendar due --from T --duration 2h | between --from T1 --to T2 | import --file F.ics|F.json [--calendar NAME]", runCalendar},
 		// --- notifications (notify) ---
+		"outbox": {"the delivery log: outbox list [--status dead] [--channel C] [--limit N] | outbox replay --id N", runOutbox},
 		// --- channel, ingest (channels) ---
+		"channel": {"channels: channel wechat add --name N --app-id ID --token T [--aes-key K] | wechat list | intake add|list | email add|list | health", runChannel},
+		"ingest":  {"take in a stored message: ingest email --file MESSAGE.eml (prints the complaint as JSON)", runIngest},
 		// --- model (classify) ---
+		"model": {"classification models: model train|eval|split|list|bench (kesu model -h)", runModel},
 	}
 }
 

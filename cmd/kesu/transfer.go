@@ -23,8 +23,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var cfg Config
 	fs := newFlags("import", stderr)
 	cfg.dbFlags(fs)
-	file := fs.String("file", "", "JSONL or CSV file to import, - for standard input (required)")
-	format := fs.String("format", "", "jsonl or csv (default: from the file's extension)")
+	file := fs.String("file", "", "JSONL, CSV or XLSX file to import, - for standard input (required)")
+	format := fs.String("format", "", "jsonl, csv or xlsx (default: from the file's extension)")
+	mappingFile := fs.String("mapping", "", "JSON column mapping for a CSV or XLSX file with its own headers (see transfer/mappings/cfpb.json)")
+	sheet := fs.String("sheet", "", "XLSX worksheet to read (default: the first, or the mapping's)")
 	dryRun := fs.Bool("dry-run", false, "check every row and report, but write nothing")
 	errorsOut := fs.String("errors", "", "write failed rows as CSV (line,field,message) to this file instead of stderr")
 	as := fs.String("as", "", "register the complaints as this user (email); default: the system")
@@ -38,6 +40,24 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f, err := transfer.ParseFormat(*format, *file)
 	if err != nil {
 		return usageError{kesu.ErrorMessageOf(err)}
+	}
+	var mapping *transfer.Mapping
+	if *mappingFile != "" {
+		mf, err := os.Open(*mappingFile)
+		if err != nil {
+			return err
+		}
+		mapping, err = transfer.ReadMapping(mf)
+		mf.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %s", *mappingFile, describe(err))
+		}
+	}
+	if *sheet != "" {
+		if mapping == nil {
+			mapping = &transfer.Mapping{}
+		}
+		mapping.Sheet = *sheet
 	}
 	in := io.Reader(os.Stdin)
 	if *file != "-" {
@@ -77,8 +97,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		errCSV.Write([]string{"line", "field", "message"})
 		report = func(r transfer.RowResult) { errCSV.Write([]string{strconv.Itoa(r.Line), r.Field, r.Message}) }
 	}
+	start := time.Now()
 	rep, importErr := transfer.Import(ctx, app.DB, in, transfer.ImportOptions{
-		Format: f, Actor: actor, Clock: app.Clock, DryRun: *dryRun, Location: time.Local,
+		Format: f, Actor: actor, Clock: app.Clock, DryRun: *dryRun, Location: time.Local, Mapping: mapping,
 		OnRow: func(r transfer.RowResult) {
 			switch {
 			case r.Outcome == transfer.Failed:
@@ -95,6 +116,17 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	fmt.Fprintln(stdout, rep)
+	if !*dryRun {
+		errText := ""
+		if importErr != nil {
+			errText = importErr.Error()
+		}
+		app.DB.RecordChannelHealth(ctx, "import", "cli", importErr == nil, errText, app.Clock.Now())
+	}
+	if took := time.Since(start); !*dryRun && took > 0 {
+		rows := rep.Created + rep.Present + rep.Failed
+		fmt.Fprintf(stderr, "%d rows in %.2fs: %.0f rows/s\n", rows, took.Seconds(), float64(rows)/took.Seconds())
+	}
 	switch {
 	case importErr != nil && kesu.ErrorFieldOf(importErr) != "":
 		// A CSV header error: the field is a column name, shown as it is.
@@ -129,6 +161,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return usageError{kesu.ErrorMessageOf(err)}
 		}
+		if f == transfer.XLSX {
+			return usageError{"export writes jsonl or csv (XLSX is for import)"}
+		}
 		opts.Format = f
 	}
 	if *bom && opts.Format != transfer.CSV {
@@ -162,6 +197,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if err != nil {
+		return err
+	}
+	// Every export of personal data is an audit event (DOMAIN.md section 7).
+	if err := app.DB.Audit(ctx, kesu.SystemActor, store.AuditExport, 0,
+		fmt.Sprintf("cli: %d complaints to %s (%s)", n, dest, os.Getenv("USER")), app.Clock.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "exported %s to %s\n", countNoun(n, "complaint"), dest)

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/search"
+	"github.com/kesu/kesu/store"
+)
+
+// Queues of the workspace. near_deadline and breached read the SLA clocks
+// (package sla): warned and breached complaints.
+var queues = []string{"mine", "department", "unassigned", "near_deadline", "breached", "all"}
+
+// openStatuses are the statuses someone still has to work on.
+var openStatuses = func() []kesu.Status {
+	var out []kesu.Status
+	for _, s := range kesu.Statuses {
+		if s.Open() {
+			out = append(out, s)
+		}
+	}
+	return out
+}()
+
+type queueTab struct {
+	Name   string
+	Count  int
+	Active bool
+	NoData bool
+}
+
+type queuePage struct {
+	view
+	Tabs        []queueTab
+	Queue       string
+	Items       []kesu.Complaint
+	Status      string
+	Level       string
+	Category    string
+	Channel     string
+	Sort        string
+	Query       string
+	NextCursor  string
+	Statuses    []kesu.Status
+	Levels      []kesu.Level
+	Channels    []kesu.Channel
+	Categories  []kesu.Category
+	Departments map[int64]string
+}
+
+// queueFilter is the filter of a queue for the user; ok is false when the
+// queue does not apply (SLA queues without SLA data, department queue for
+// a user without a department).
+func queueFilter(name string, u kesu.User) (store.Filter, bool) {
+	f := store.Filter{}
+	switch name {
+	case "mine":
+		f.AssigneeID = u.ID
+		f.Statuses = openStatuses
+	case "department":
+		if u.DepartmentID == 0 {
+			return f, false
+		}
+		f.DepartmentID = u.DepartmentID
+		f.Statuses = openStatuses
+	case "unassigned":
+		// Waiting for someone to take them: not yet accepted, dispatched or signed for.
+		f.Statuses = []kesu.Status{kesu.StatusRegistered, kesu.StatusAccepted, kesu.StatusDispatched}
+	case "near_deadline":
+		f.SLA = "warning"
+		f.Statuses = openStatuses
+	case "breached":
+		f.SLA = "breached"
+		f.Statuses = openStatuses
+	case "all":
+	default:
+		return f, false
+	}
+	if u.Role.DepartmentScoped() {
+		f.DepartmentID = u.DepartmentID
+	}
+	return f, true
+}
+
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
+	q := reqOf(r)
+	u := q.user()
+	qv := r.URL.Query()
+	// A complaint number typed in the search box opens the complaint.
+	if query := strings.TrimSpace(qv.Get("q")); query != "" {
+		if _, err := s.db.Complaint(r.Context(), query); err == nil {
+			return redirect(w, r, "/complaints/"+query, "")
+		}
+	}
+	name := qv.Get("queue")
+	if name == "" {
+		name = "mine"
+		if u.Role == kesu.RoleAgent || u.Role == kesu.RoleSupervisor || u.Role == kesu.RoleAdmin {
+			name = "unassigned"
+		}
+	}
+	v := s.view(r, "queue.title", "queue")
+	p := queuePage{view: v, Queue: name, Status: qv.Get("status"), Level: qv.Get("level"), Category: qv.Get("category"),
+		Channel: qv.Get("channel"), Sort: qv.Get("sort"), Query: qv.Get("q"),
+		Statuses: kesu.Statuses, Levels: kesu.Levels, Channels: kesu.Channels, Departments: map[int64]string{}}
+	ctx := r.Context()
+	for _, n := range queues {
+		tab := queueTab{Name: n, Active: n == name}
+		f, ok := queueFilter(n, u)
+		if !ok {
+			tab.NoData = true
+		} else {
+			c, err := s.db.CountComplaints(ctx, f)
+			if err != nil {
+				return err
+			}
+			tab.Count = c
+		}
+		p.Tabs = append(p.Tabs, tab)
+	}
+	f, ok := queueFilter(name, u)
+	if !ok {
+		p.Items = []kesu.Complaint{}
+	} else {
+		if p.Status != "" && contains(kesu.Statuses, kesu.Status(p.Status)) {
+			f.Statuses = []kesu.Status{kesu.Status(p.Status)}
+		}
+		if p.Level != "" && contains(kesu.Levels, kesu.Level(p.Level)) {
+			f.Level = kesu.Level(p.Level)
+		}
+		if p.Channel != "" && contains(kesu.Channels, kesu.Channel(p.Channel)) {
+			f.Channel = kesu.Channel(p.Channel)
+		}
+		f.Category = p.Category
+		f.Limit = 100
+		f.Cursor = qv.Get("cursor")
+		if query := strings.TrimSpace(p.Query); query != "" {
+			// The search box: the same engine as GET /api/v1/complaints?q=.
+			sq, err := search.Parse(query)
+			if err != nil {
+				return err
+			}
+			res, err := search.New(s.db).Search(ctx, f, sq, search.Newest)
+			if err != nil {
+				return err
+			}
+			p.NextCursor = res.NextCursor
+			for _, h := range res.Items {
+				p.Items = append(p.Items, h.Complaint.Masked())
+			}
+		} else {
+			page, err := s.db.Complaints(ctx, f)
+			if err != nil {
+				return err
+			}
+			p.NextCursor = page.NextCursor
+			for _, c := range page.Items {
+				p.Items = append(p.Items, c.Masked())
+			}
+		}
+		sortComplaints(p.Items, p.Sort)
+	}
+	cats, err := s.db.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	p.Categories = cats
+	deps, err := s.db.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
+		p.Departments[d.ID] = d.Name
+	}
+	return s.render(w, http.StatusOK, "queue", p)
+}
+
+var levelRank = map[kesu.Level]int{kesu.LevelCritical: 0, kesu.LevelMajor: 1, kesu.LevelGeneral: 2}
+
+// sortComplaints orders the page: newest (the store's order), oldest,
+// level (critical first) or updated (recently changed first).
+func sortComplaints(items []kesu.Complaint, by string) {
+	switch by {
+	case "oldest":
+		sort.SliceStable(items, func(i, j int) bool { return items[i].RegisteredAt.Before(items[j].RegisteredAt) })
+	case "level":
+		sort.SliceStable(items, func(i, j int) bool { return levelRank[items[i].Level] < levelRank[items[j].Level] })
+	case "updated":
+		sort.SliceStable(items, func(i, j int) bool { return items[i].UpdatedAt.After(items[j].UpdatedAt) })
+	}
+}
+
+func contains[T comparable](set []T, v T) bool {
+	for _, x := range set {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
