@@ -190,7 +190,7 @@ func parseFilter(q url.Values) (store.Filter, error) {
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
+	}{{"from", &f.From}, {"to", &f.To}, {"due_before", &f.DueBefore}} {
 		if v := q.Get(p.name); v != "" {
 			t, err := parseTime(v)
 			if err != nil {
@@ -207,6 +207,7 @@ func parseFilter(q url.Values) (store.Filter, error) {
 		f.Limit = n
 	}
 	f.Cursor = q.Get("cursor")
+	f.SLA = q.Get("sla") // checked by the store
 	return f, nil
 }
 

@@ -45,6 +45,8 @@ var listParams = []Param{
 	{"to", "registered before (RFC 3339 or YYYY-MM-DD)"},
 	{"limit", "page size, 1 to 200 (default 50)"},
 	{"cursor", "next_cursor of the previous page"},
+	{"sla", "SLA state: running, warning, paused or breached"},
+	{"due_before", "an unmet SLA deadline before this time (RFC 3339 or YYYY-MM-DD)"},
 	{"q", "search text: every term (space-separated, or \"quoted phrase\") must occur in the title, description, messages, customer name, order number or number"},
 	{"order", "newest (default) or rank (with q: relevance among the newest 200 matches)"},
 }

@@ -72,6 +72,15 @@ func oaSLACalls(h *oaHarness, admin string) {
 		body: map[string]any{"description": "空调不制冷", "customer": map[string]any{"phone": "13700137000"}}})
 	base := "/api/v1/complaints/" + oaField(c, "number")
 	h.call(oaCall{op: "complaintSLA", path: base + "/sla", token: agent, want: 200})
+	// The SLA queues of the list: a new complaint's clock runs, nothing is
+	// breached, and its deadlines fall before a date far ahead.
+	for q, want := range map[string]int{"sla=running": 1, "sla=breached": 0, "due_before=2099-01-01": 1, "due_before=2000-01-01": 0} {
+		page, _ := h.call(oaCall{op: "listComplaints", path: "/api/v1/complaints?" + q, token: agent, want: 200})
+		if items, _ := page.(map[string]any)["items"].([]any); len(items) != want {
+			t.Errorf("list ?%s: %d complaints, want %d", q, len(items), want)
+		}
+	}
+	h.call(oaCall{op: "listComplaints", path: "/api/v1/complaints?sla=late", token: agent, want: 400})
 	h.call(oaCall{op: "requestExtension", path: base + "/extensions", token: agent, want: 201,
 		body: map[string]any{"milestone": "resolve", "reason": "等待厂家检测", "duration": "1d"}})
 	big, _ := h.call(oaCall{op: "requestExtension", path: base + "/extensions", token: agent, want: 201,

@@ -445,13 +445,20 @@ func (tx *Tx) writeSimHash(ctx context.Context, c *kesu.Complaint, replace bool)
 	if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)`, c.ID, h); err != nil {
 		return err
 	}
-	for _, b := range tokenize.Bands(uint64(h)) {
-		if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash_bands(band, complaint_id, hash) VALUES (?, ?, ?)`, b, c.ID, h); err != nil {
-			return err
-		}
+	// One statement for the eight bands: the single SQLite writer pays per
+	// statement, and this runs at every intake.
+	bands := tokenize.Bands(uint64(h))
+	args := make([]any, 0, 3*len(bands))
+	for _, b := range bands {
+		args = append(args, b, c.ID, h)
 	}
-	return nil
+	_, err := tx.exec(ctx, insertBands, args...)
+	return err
 }
+
+// insertBands writes the eight bands of one fingerprint.
+var insertBands = `INSERT INTO complaint_simhash_bands(band, complaint_id, hash) VALUES ` +
+	strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(tokenize.Bands(0))), ", ")
 
 // MessageTexts returns the message bodies of the given complaints, oldest
 // first per complaint.

@@ -87,14 +87,33 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, fmt.Errorf("attachment directory: %w", err)
 	}
 	a := &App{Config: cfg, DB: db, Files: fd, Log: log, Clock: kesu.SystemClock{}}
+	if err := a.wire(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// wire builds every part on the open database. Effects run in the order they
+// are registered, inside each complaint change's transaction: the risk policy
+// first, because it may raise the priority that SLA policies choose by and
+// that messages name.
+func (a *App) wire(ctx context.Context) error {
+	cfg, db, fd, log := a.Config, a.DB, a.Files, a.Log
 	apiCfg := api.Config{DB: db, Files: fd, Clock: a.Clock, Logger: log}
-	// Each part below registers its store effects (db.AddEffect), background
-	// workers (a.Workers) and API dependencies (apiCfg) before anything runs.
+	// --- search and classification (search, classify) ---
+	classifier := classify.NewService(db, a.Clock, log)
+	if err := classifier.Reload(ctx); err != nil {
+		return fmt.Errorf("classification models: %w", err)
+	}
+	db.AddEffect(classifier.Effect()) // risk words raise escalation and priority at intake
+	apiCfg.Classify = classifier
+	a.Workers = append(a.Workers, Worker{Name: "classify-reload", Run: classifier.Run},
+		Worker{Name: "classify-suggest", Run: classifier.RunSuggest})
 	// --- SLA (sla) ---
 	slaEngine := slaengine.New(db, a.Clock, log)
 	if err := slaEngine.Seed(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("SLA defaults: %w", err)
+		return fmt.Errorf("SLA defaults: %w", err)
 	}
 	db.AddEffect(slaEngine.Effect) // plans and moves each complaint's milestones in its own transaction
 	apiCfg.SLA = slaEngine
@@ -102,43 +121,31 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	// --- notifications (notify) ---
 	notifier, err := newNotifier(cfg, db, a.Clock, log)
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	db.AddEffect(notifier.Effect) // acknowledgements, status emails, in-app notices, webhooks: in the change's transaction
 	db.OnOutbox(notifier.Wake)    // an enqueue wakes the worker after its commit
 	a.Workers = append(a.Workers, Worker{Name: "outbox", Run: notifier.Run})
-	// --- accounts and web pages (web) ---
-	if a.Web, err = web.New(web.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
-		SecureCookies: os.Getenv("KESU_SECURE_COOKIES") == "1"}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("web pages: %w", err)
-	}
-	a.Workers = append(a.Workers, Worker{Name: "session-sweep", Run: web.SessionSweeper(db, a.Clock)})
-	if a.Portal, err = portal.New(ctx, portal.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
-		SecureCookies: os.Getenv("KESU_SECURE_COOKIES") == "1"}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("customer portal: %w", err)
-	}
-	a.Workers = append(a.Workers, Worker{Name: "portal-sweep", Run: portal.Sweeper(db, a.Clock)})
 	// --- channels (channels) ---
 	a.Workers = append(a.Workers, Worker{Name: "channel-replay-prune", Run: replayPruner(db, a.Clock)})
 	emailIn := newEmailIngester(db, fd, a.Clock)
 	apiCfg.EmailIn = emailIn
 	db.AddEffect(mailin.Outbound{Domain: emailIn.Domain}.Effect) // agents' messages to email customers, threaded
 	a.Workers = append(a.Workers, Worker{Name: "email-imap", Run: (&mailin.Poller{Ingester: emailIn, DB: db, Log: log}).Run})
-	// --- search and classification (search, classify) ---
-	classifier := classify.NewService(db, a.Clock, log)
-	if err := classifier.Reload(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("classification models: %w", err)
+	// --- accounts and web pages (web) ---
+	secure := os.Getenv("KESU_SECURE_COOKIES") == "1"
+	if a.Web, err = web.New(web.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
+		SecureCookies: secure}); err != nil {
+		return fmt.Errorf("web pages: %w", err)
 	}
-	db.AddEffect(classifier.Effect())
-	apiCfg.Classify = classifier
-	a.Workers = append(a.Workers, Worker{Name: "classify-reload", Run: classifier.Run},
-		Worker{Name: "classify-suggest", Run: classifier.RunSuggest})
+	a.Workers = append(a.Workers, Worker{Name: "session-sweep", Run: web.SessionSweeper(db, a.Clock)})
+	if a.Portal, err = portal.New(ctx, portal.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
+		SecureCookies: secure}); err != nil {
+		return fmt.Errorf("customer portal: %w", err)
+	}
+	a.Workers = append(a.Workers, Worker{Name: "portal-sweep", Run: portal.Sweeper(db, a.Clock)})
 	a.API = api.New(apiCfg)
-	return a, nil
+	return nil
 }
 
 // Handler routes every HTTP surface: the JSON API, web pages and channel
