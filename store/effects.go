@@ -30,7 +30,10 @@ func (ch Change) StatusChanged() bool {
 // must only fail for real storage errors, never for a complaint they do not
 // care about. An effect that changes the complaint's row (a risk policy
 // raising its priority) updates ch.After to match, so later effects and the
-// caller's answer see the complaint as stored.
+// caller's answer see the complaint as stored. Effects read and write only
+// through tx, never through the DB's pool: on PostgreSQL every pooled
+// connection may be holding a transaction that waits on an effect, and a
+// pool query from inside one would wait for ever.
 type Effect func(ctx context.Context, tx *Tx, ch Change) error
 
 // AddEffect registers an effect for every later change. Call it while wiring

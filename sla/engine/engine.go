@@ -52,8 +52,9 @@ type Engine struct {
 	wake       chan struct{}
 }
 
-// cacheTTL bounds how stale another process's policy or calendar change can
-// be here; changes made through this process apply at once.
+// cacheTTL is how old the cached policies and calendars may get before the
+// worker reloads them: another process's change applies here within about
+// cacheTTL plus MaxSleep; changes made through this process apply at once.
 const cacheTTL = 30 * time.Second
 
 // New makes an engine. Register e.Effect with db.AddEffect and run e.Run as
@@ -70,29 +71,66 @@ func New(db *store.DB, clock kesu.Clock, log *slog.Logger) *Engine {
 
 // Seed writes the default calendar and policies on first start.
 func (e *Engine) Seed(ctx context.Context) error {
-	return e.db.SeedSLA(ctx, sla.DefaultSpec("default"), sla.DefaultPolicies(), e.clock.Now())
+	if err := e.db.SeedSLA(ctx, sla.DefaultSpec("default"), sla.DefaultPolicies(), e.clock.Now()); err != nil {
+		return err
+	}
+	return e.load(ctx) // before any effect needs them (see config)
 }
 
-// Invalidate drops the cached policies and calendars (after a change).
+// Invalidate reloads the cached policies and calendars after a change made
+// through this process.
 func (e *Engine) Invalidate() {
-	e.mu.Lock()
-	e.loadedAt = time.Time{}
-	e.mu.Unlock()
+	if err := e.load(context.Background()); err != nil {
+		e.log.Warn("sla: reloading policies and calendars failed; the next refresh retries", "err", err)
+		e.mu.Lock()
+		e.loadedAt = time.Time{} // stale: the worker's next pass reloads
+		e.mu.Unlock()
+	}
 }
 
+// config returns the cached policies and calendars. It reads the database
+// only the first time, before anything else has loaded them; after that the
+// worker refreshes them (refresh). Effects and timer transactions call it
+// while holding a transaction: on PostgreSQL a query through the pool from
+// there could wait for a connection that only transactions like it hold.
 func (e *Engine) config(ctx context.Context) ([]sla.Policy, map[string]*sla.Calendar, map[string]string, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.loadedAt.IsZero() && time.Since(e.loadedAt) < cacheTTL {
+	if e.calendars != nil {
+		defer e.mu.Unlock()
 		return e.policies, e.calendars, e.deptCal, nil
 	}
+	e.mu.Unlock()
+	if err := e.load(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.policies, e.calendars, e.deptCal, nil
+}
+
+// refresh reloads the configuration when it is older than cacheTTL, so that
+// changes made by other processes apply here too. The worker calls it
+// outside any transaction.
+func (e *Engine) refresh(ctx context.Context) error {
+	e.mu.Lock()
+	fresh := e.calendars != nil && time.Since(e.loadedAt) < cacheTTL
+	e.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	return e.load(ctx)
+}
+
+// load reads and compiles the policies and calendars, then swaps them in.
+// The lock is not held while the database is read.
+func (e *Engine) load(ctx context.Context) error {
 	policies, err := e.db.SLAPolicies(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
 	specs, err := e.db.SLACalendars(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
 	cals := map[string]*sla.Calendar{}
 	dept := map[string]string{}
@@ -110,8 +148,10 @@ func (e *Engine) config(ctx context.Context) ([]sla.Policy, map[string]*sla.Cale
 	if cals["default"] == nil {
 		cals["default"], _ = sla.Compile(sla.DefaultSpec("default"))
 	}
+	e.mu.Lock()
 	e.policies, e.calendars, e.deptCal, e.loadedAt = policies, cals, dept, time.Now()
-	return policies, cals, dept, nil
+	e.mu.Unlock()
+	return nil
 }
 
 // Calendar returns a compiled calendar by name; "" is "default".
@@ -308,6 +348,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer timer.Stop()
 	var recheck *time.Time
 	for {
+		if err := e.refresh(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("sla: refreshing policies and calendars failed; keeping the cached ones", "err", err)
+		}
 		if _, err := e.FireDue(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
