@@ -21,7 +21,7 @@ type Example struct {
 type Options struct {
 	Bits   uint8   // hash space is 2^Bits buckets (default 20)
 	Epochs int     // passes over the data (default 30)
-	L2     float64 // weight decay per example (default 1e-6)
+	L2     float64 // weight decay per example (default 1e-5)
 	Rate   float64 // initial learning rate (default 2)
 	Seed   uint64  // shuffling; the same data and seed give the same model
 	// MinDF drops features seen in fewer training texts (default 3): a
@@ -41,7 +41,7 @@ func (o Options) withDefaults() Options {
 		o.Epochs = 30
 	}
 	if o.L2 <= 0 {
-		o.L2 = 1e-6
+		o.L2 = 1e-5
 	}
 	if o.Rate <= 0 {
 		o.Rate = 2

@@ -85,9 +85,9 @@ func (db *DB) categoryStates(ctx context.Context) (map[string]bool, error) {
 
 // bulkRow is a row of a chunk on its way into the database.
 type bulkRow struct {
-	i    int // index in the chunk
-	c    kesu.Complaint
-	text string
+	i   int // index in the chunk
+	c   kesu.Complaint
+	doc intakeDoc
 }
 
 // preparedChunk is a chunk validated and checked for replays, ready to write.
@@ -123,7 +123,7 @@ func (db *DB) prepareChunk(ctx context.Context, ins []kesu.NewComplaint, res []B
 			firstOf[c.ExternalID] = i
 			extIDs = append(extIDs, c.ExternalID)
 		}
-		rows = append(rows, bulkRow{i: i, c: c, text: searchText(&c)})
+		rows = append(rows, bulkRow{i: i, c: c, doc: intakeDocOf(&c)})
 	}
 	// Rows whose external id is registered already are replays.
 	if len(extIDs) > 0 {
@@ -171,7 +171,7 @@ func (db *DB) writeChunk(ctx context.Context, p *preparedChunk, actor kesu.Actor
 			}
 			for k := range rows {
 				created[k] = rows[k].c
-				if err := tx.insertComplaint(ctx, &created[k], actor, rows[k].text); err != nil {
+				if err := tx.insertComplaint(ctx, &created[k], actor, rows[k].doc); err != nil {
 					return err
 				}
 			}

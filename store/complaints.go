@@ -46,7 +46,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 			return CreateResult{}, err
 		}
 	}
-	text := searchText(&c)
+	doc := intakeDocOf(&c)
 	var res CreateResult
 	err = db.tx(ctx, func(tx *Tx) error {
 		var found bool
@@ -55,7 +55,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 			return err
 		}
 		cc := c
-		if err := tx.insertComplaint(ctx, &cc, actor, text); err != nil {
+		if err := tx.insertComplaint(ctx, &cc, actor, doc); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -79,7 +79,7 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 
 // insertComplaint writes a new complaint built by kesu.NewComplaint.Build,
 // filling in ID, Number and the customer's ID.
-func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor, text string) error {
+func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor, doc intakeDoc) error {
 	now := c.UpdatedAt
 	if c.Category != "" {
 		if _, err := tx.categoryID(ctx, c.Category); err != nil {
@@ -128,10 +128,10 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 	if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
 		return err
 	}
-	if err := tx.indexComplaint(ctx, c, text, false); err != nil {
+	if err := tx.indexComplaint(ctx, c, doc.text, false); err != nil {
 		return err
 	}
-	if err := tx.writeSimHash(ctx, c, false); err != nil { // search.go
+	if err := tx.insertSimHash(ctx, c.ID, doc.simhash); err != nil { // search.go
 		return err
 	}
 	return tx.runEffects(ctx, Change{After: c, Event: ev})
@@ -264,6 +264,17 @@ func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Ti
 		RETURNING id, name, phone, email, wechat_id, vip`,
 		key, cu.Name, cu.Phone, cu.Email, cu.WeChatID, cu.VIP, micros(now), micros(now)).
 		Scan(&cu.ID, &cu.Name, &cu.Phone, &cu.Email, &cu.WeChatID, &cu.VIP)
+}
+
+// intakeDoc is what intake derives from a complaint's text: computed before
+// the write transaction, so that the single SQLite writer does not.
+type intakeDoc struct {
+	text    string // searchText
+	simhash int64  // tokenize.SimHash of title and description
+}
+
+func intakeDocOf(c *kesu.Complaint) intakeDoc {
+	return intakeDoc{text: searchText(c), simhash: int64(tokenize.SimHash(c.Title, c.Description))}
 }
 
 // searchText is the complaint's text as search tokens, without its number

@@ -420,7 +420,7 @@ func (tx *Tx) takeNewEmail(ctx context.Context, in InboundEmail, reserved kesu.C
 	}
 	c.Number = reserved.Number
 	c.CreatedBy = 0
-	if err := tx.insertComplaint(ctx, &c, in.Customer, searchText(&c)); err != nil {
+	if err := tx.insertComplaint(ctx, &c, in.Customer, intakeDocOf(&c)); err != nil {
 		return err
 	}
 	if err := tx.recordInbound(ctx, in, c.ID, 0, now); err != nil {

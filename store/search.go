@@ -442,7 +442,12 @@ func (tx *Tx) writeSimHash(ctx context.Context, c *kesu.Complaint, replace bool)
 			return tx.db.mapErr(err)
 		}
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)`, c.ID, h); err != nil {
+	return tx.insertSimHash(ctx, c.ID, h)
+}
+
+// insertSimHash stores a new fingerprint and its bands.
+func (tx *Tx) insertSimHash(ctx context.Context, id, h int64) error {
+	if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)`, id, h); err != nil {
 		return err
 	}
 	// One statement for the eight bands: the single SQLite writer pays per
@@ -450,7 +455,7 @@ func (tx *Tx) writeSimHash(ctx context.Context, c *kesu.Complaint, replace bool)
 	bands := tokenize.Bands(uint64(h))
 	args := make([]any, 0, 3*len(bands))
 	for _, b := range bands {
-		args = append(args, b, c.ID, h)
+		args = append(args, b, id, h)
 	}
 	_, err := tx.exec(ctx, insertBands, args...)
 	return err
