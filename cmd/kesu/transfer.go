@@ -34,6 +34,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	tuneGC() // a bulk import allocates like intake does
 	if *file == "" {
 		return usageError{"--file is required"}
 	}
