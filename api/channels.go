@@ -262,20 +262,9 @@ func isAudio(ct string) bool {
 // uploadRecording attaches a call recording: multipart fields caller,
 // started_at (RFC 3339), duration_ms, then file (audio only).
 func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) error {
-	if s.files == nil {
-		return kesu.Errorf(kesu.EUnavailable, "attachment storage is not configured")
-	}
-	if _, err := s.viewable(r); err != nil {
-		return err
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		return kesu.Errorf(kesu.EInvalid, "upload with Content-Type multipart/form-data and a field named file")
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxAttachment+64<<10)
-	mr, err := r.MultipartReader()
+	mr, err := s.evidenceUpload(w, r)
 	if err != nil {
-		return kesu.Errorf(kesu.EInvalid, "malformed multipart body")
+		return err
 	}
 	var call store.CallInfo
 	for {

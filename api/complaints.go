@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -348,21 +349,31 @@ func (s *Server) addPost(vis kesu.Visibility) func(http.ResponseWriter, *http.Re
 	}
 }
 
-func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error {
+// evidenceUpload checks that the caller may see the complaint and opens the
+// multipart body of an upload to it, capped at the attachment limit.
+func (s *Server) evidenceUpload(w http.ResponseWriter, r *http.Request) (*multipart.Reader, error) {
 	if s.files == nil {
-		return kesu.Errorf(kesu.EUnavailable, "attachment storage is not configured")
+		return nil, kesu.Errorf(kesu.EUnavailable, "attachment storage is not configured")
 	}
 	if _, err := s.viewable(r); err != nil {
-		return err
+		return nil, err
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		return kesu.Errorf(kesu.EInvalid, "upload with Content-Type multipart/form-data and a field named file")
+		return nil, kesu.Errorf(kesu.EInvalid, "upload with Content-Type multipart/form-data and a field named file")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.maxAttachment+64<<10)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return kesu.Errorf(kesu.EInvalid, "malformed multipart body")
+		return nil, kesu.Errorf(kesu.EInvalid, "malformed multipart body")
+	}
+	return mr, nil
+}
+
+func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error {
+	mr, err := s.evidenceUpload(w, r)
+	if err != nil {
+		return err
 	}
 	vis := kesu.VisibilityInternal
 	for {

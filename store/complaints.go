@@ -788,21 +788,8 @@ func (db *DB) EachComplaint(ctx context.Context, f Filter, fn func(kesu.Complain
 			w += " AND " + cond
 		}
 		a = append(a, lastAt, lastAt, lastID, 500)
-		rows, err := db.query(ctx, db.selectComplaint()+w+` ORDER BY c.registered_at, c.id LIMIT ?`, a...)
+		batch, err := list(ctx, db, scanComplaint, db.selectComplaint()+w+` ORDER BY c.registered_at, c.id LIMIT ?`, a...)
 		if err != nil {
-			return err
-		}
-		var batch []kesu.Complaint
-		for rows.Next() {
-			c, err := scanComplaint(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, c := range batch {

@@ -399,21 +399,9 @@ func CursorOf(c kesu.Complaint) string {
 // reindexComplaint rewrites c's search tokens from its fields and every
 // message of its conversation (in this transaction).
 func (tx *Tx) reindexComplaint(ctx context.Context, c *kesu.Complaint) error {
-	rows, err := tx.query(ctx, `SELECT body FROM events WHERE complaint_id = ? AND type = ? ORDER BY id`, c.ID, string(kesu.EventMessage))
+	bodies, err := txList(ctx, tx, scanString, `SELECT body FROM events WHERE complaint_id = ? AND type = ? ORDER BY id`,
+		c.ID, string(kesu.EventMessage))
 	if err != nil {
-		return err
-	}
-	var bodies []string
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return err
-		}
-		bodies = append(bodies, b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	return tx.indexComplaint(ctx, c, searchText(c)+" "+tokenize.Document(bodies...), true)

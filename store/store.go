@@ -529,6 +529,20 @@ func list[T any](ctx context.Context, db *DB, scan func(scanner) (T, error), que
 	if err != nil {
 		return nil, err
 	}
+	return scanAll(rows, scan)
+}
+
+// txList is list inside a write transaction.
+func txList[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scan)
+}
+
+// scanAll scans every row and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
@@ -539,4 +553,11 @@ func list[T any](ctx context.Context, db *DB, scan func(scanner) (T, error), que
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// scanString reads a one-column row of text.
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }
