@@ -37,24 +37,6 @@ var cst = time.FixedZone("CST", 8*3600)
 // apiT0 is "now" when a fixture starts.
 var apiT0 = time.Date(2026, 11, 23, 10, 0, 0, 0, cst)
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // lockedBuffer collects the server's log lines from concurrent handlers.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -78,7 +60,7 @@ type apiFixture struct {
 	dsn      string
 	db       *store.DB
 	raw      *sql.DB // a direct connection for snapshots, bypassing the store
-	clock    *testClock
+	clock    *kesu.ManualClock
 	srv      *httptest.Server
 	filesDir string
 	log      *lockedBuffer
@@ -102,7 +84,7 @@ func newAPIFixture(t *testing.T, dsn string) *apiFixture {
 		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &apiFixture{dsn: dsn, db: db, clock: &testClock{now: apiT0}, filesDir: t.TempDir(), log: &lockedBuffer{},
+	f := &apiFixture{dsn: dsn, db: db, clock: kesu.NewManualClock(apiT0), filesDir: t.TempDir(), log: &lockedBuffer{},
 		users: map[string]kesu.User{}}
 
 	for _, d := range []kesu.Department{{Code: "after_sales", Name: "售后部"}, {Code: "logistics", Name: "物流部"}} {

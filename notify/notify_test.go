@@ -22,28 +22,10 @@ var cst = time.FixedZone("CST", 8*3600)
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, cst)
 
-// testClock is moved by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
 	ctx      context.Context
 	db       *store.DB
-	clock    *testClock
+	clock    *kesu.ManualClock
 	n        *Notifier
 	agent    kesu.Actor
 	handler  kesu.Actor
@@ -61,7 +43,7 @@ func newFixture(t *testing.T, dsn string, cfg Config) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{ctx: ctx, db: db, clock: &testClock{now: t0}, promised: time.Date(2026, 12, 7, 18, 0, 0, 0, cst)}
+	f := &fixture{ctx: ctx, db: db, clock: kesu.NewManualClock(t0), promised: time.Date(2026, 12, 7, 18, 0, 0, 0, cst)}
 	if _, err := db.CreateDepartment(ctx, kesu.Department{Code: "after_sales", Name: "售后部"}, "", t0); err != nil {
 		t.Fatal(err)
 	}

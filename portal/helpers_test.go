@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,28 +26,11 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
 	t                            testing.TB
 	ctx                          context.Context
 	db                           *store.DB
-	clock                        *testClock
+	clock                        *kesu.ManualClock
 	srv                          *httptest.Server
 	agent, handler, other, super kesu.Actor
 	client                       *http.Client
@@ -63,7 +45,7 @@ func newFixture(t testing.TB, dsn string, cfg Config) *fixture {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, ctx: ctx, db: db, clock: &testClock{now: t0}}
+	f := &fixture{t: t, ctx: ctx, db: db, clock: kesu.NewManualClock(t0)}
 	for _, d := range []kesu.Department{{Code: "after_sales", Name: "售后部"}, {Code: "logistics", Name: "物流部"}} {
 		if _, err := db.CreateDepartment(ctx, d, "", t0); err != nil {
 			t.Fatal(err)

@@ -20,18 +20,6 @@ import (
 // The SLA contract: clocks planned in the create transaction, moved by the
 // lifecycle, and timers that fire exactly once, also across a restart.
 
-type moveClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *moveClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *moveClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 func withSLA(t *testing.T, f *fixture, clock kesu.Clock) *engine.Engine {
 	t.Helper()
 	eng := engine.New(f.db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -73,7 +61,7 @@ func countEvents(t *testing.T, db *store.DB, id int64) map[kesu.EventType]int {
 func TestSLAPlanMeetPause(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		f := open(t, dsn)
-		clock := &moveClock{t: t0} // Monday 2026-11-23 10:00 +08:00
+		clock := kesu.NewManualClock(t0) // Monday 2026-11-23 10:00 +08:00
 		withSLA(t, f, clock)
 		res, err := f.db.CreateComplaint(f.ctx, sample(), f.agent, t0, nil)
 		if err != nil {
@@ -145,7 +133,7 @@ func TestSLAPlanMeetPause(t *testing.T) {
 func TestSLAHistoricImportNotEscalatedNow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		f := open(t, dsn)
-		clock := &moveClock{t: t0}
+		clock := kesu.NewManualClock(t0)
 		eng := withSLA(t, f, clock)
 		in := sample()
 		reg := t0.AddDate(0, -2, 0)
@@ -177,7 +165,7 @@ func TestSLAHistoricImportNotEscalatedNow(t *testing.T) {
 func TestSLARestartFiresOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		f := open(t, dsn)
-		clock := &moveClock{t: t0}
+		clock := kesu.NewManualClock(t0)
 		withSLA(t, f, clock)
 		const n = 5
 		var ids []int64
@@ -290,7 +278,7 @@ func TestSLARestartFiresOnce(t *testing.T) {
 func TestSLAExtensions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		f := open(t, dsn)
-		clock := &moveClock{t: t0}
+		clock := kesu.NewManualClock(t0)
 		eng := withSLA(t, f, clock)
 		res, err := f.db.CreateComplaint(f.ctx, sample(), f.agent, t0, nil)
 		if err != nil {
@@ -381,7 +369,7 @@ func BenchmarkCreateWithSLA(b *testing.B) {
 func TestSLAReplanOnReclassification(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		f := open(t, dsn)
-		withSLA(t, f, &moveClock{t: t0})
+		withSLA(t, f, kesu.NewManualClock(t0))
 		res, err := f.db.CreateComplaint(f.ctx, sample(), f.agent, t0, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,23 +29,6 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // testPassword is every fixture account's password.
 const testPassword = "correct-horse-battery"
 
@@ -54,7 +36,7 @@ type fixture struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	clock *testClock
+	clock *kesu.ManualClock
 	srv   *httptest.Server
 	users map[string]kesu.User // by short name: admin, agent, handler, other, super, head, analyst, auditor
 	sla   *slaengine.Engine
@@ -68,7 +50,7 @@ func newFixture(t testing.TB, dsn string) *fixture {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, ctx: ctx, db: db, clock: &testClock{now: t0}, users: map[string]kesu.User{}}
+	f := &fixture{t: t, ctx: ctx, db: db, clock: kesu.NewManualClock(t0), users: map[string]kesu.User{}}
 	for _, d := range []kesu.Department{{Code: "after_sales", Name: "售后部"}, {Code: "logistics", Name: "物流部"}} {
 		if _, err := db.CreateDepartment(ctx, d, "", t0); err != nil {
 			t.Fatal(err)
