@@ -343,3 +343,28 @@ func tuneGC() {
 		debug.SetMemoryLimit(128 << 20)
 	}
 }
+
+func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := newFlags("reindex", stderr)
+	cfg.dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	n, err := db.Reindex(ctx, func(done int) {
+		if done%10000 == 0 {
+			fmt.Fprintf(stderr, "  %d complaints reindexed\n", done)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("after %d complaints: %w", n, err)
+	}
+	fmt.Fprintf(stdout, "reindexed %d complaints in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}

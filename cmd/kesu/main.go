@@ -27,6 +27,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"start the web server (creates the database and an admin on first start)", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
+		"reindex": {"rebuild search tokens and duplicate fingerprints of every complaint (after an upgrade)", runReindex},
 		"user":    {"manage staff accounts: user create --email E --name N --role ROLE [--password P] [--department CODE]", runUser},
 		"token":   {"create an API token: token create --user EMAIL [--name NAME]", runToken},
 		"demo":    {"load a realistic demo data set: demo [--count 3000] [--months 6] [--seed 1]", runDemo},

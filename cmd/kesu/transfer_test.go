@@ -63,6 +63,12 @@ func TestImportExportCommands(t *testing.T) {
 		t.Errorf("errors file: %q %v", recs, err)
 	}
 
+	out, _ = kesuRun(0, "reindex", "--db", src)
+	if !strings.HasPrefix(out, "reindexed 2 complaints in ") {
+		t.Errorf("reindex: %q", out)
+	}
+	kesuRun(2, "reindex", "--db", src, "--bogus")
+
 	exported := filepath.Join(dir, "out.csv")
 	_, errOut = kesuRun(0, "export", "--db", src, "--out", exported, "--bom")
 	if !strings.Contains(errOut, "exported 2 complaints to "+exported) {
