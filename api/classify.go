@@ -83,25 +83,13 @@ func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.db.Suggestions(r.Context(), c.ID)
+	items, err := classify.Suggestions(r.Context(), s.db, s.classify, &c, s.clock.Now())
 	if err != nil {
 		return err
 	}
 	out := SuggestionList{Items: items, RiskWords: []string{}}
-	if svc := s.classify; svc != nil {
-		// Complaints registered before a model existed get a suggestion now
-		// (not stored until an agent decides).
-		text := classify.Text(&c)
-		for _, field := range classify.SuggestedFields {
-			if slices.ContainsFunc(items, func(g store.Suggestion) bool { return g.Field == field }) {
-				continue
-			}
-			if p, id, ok := svc.Predict(field, text); ok {
-				out.Items = append(out.Items, store.Suggestion{Field: field, Value: p.Label, Confidence: p.Confidence,
-					ModelID: id, CreatedAt: s.clock.Now().UTC(), Status: store.SuggestionPending})
-			}
-		}
-		for _, h := range svc.Risk(text) {
+	if s.classify != nil {
+		for _, h := range s.classify.Risk(classify.Text(&c)) {
 			out.RiskWords = append(out.RiskWords, h.Word)
 		}
 	}
@@ -109,9 +97,7 @@ func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decideSuggestion confirms or corrects a suggestion. For category and
-// level the value is also set on the complaint; a department is chosen by
-// dispatching, so it is only recorded.
+// decideSuggestion confirms or corrects a suggestion (classify.Decide).
 func (s *Server) decideSuggestion(w http.ResponseWriter, r *http.Request) error {
 	var req SuggestionDecision
 	if err := s.decode(w, r, &req); err != nil {
@@ -121,8 +107,7 @@ func (s *Server) decideSuggestion(w http.ResponseWriter, r *http.Request) error 
 	if !slices.Contains(classify.SuggestedFields, field) {
 		return kesu.Errorf(kesu.ENotFound, "no suggestion field %q (category, level, department)", field)
 	}
-	req.Value = strings.TrimSpace(req.Value)
-	if req.Value == "" {
+	if strings.TrimSpace(req.Value) == "" {
 		return kesu.FieldError("value", "missing")
 	}
 	c, err := s.viewable(r)
@@ -133,58 +118,12 @@ func (s *Server) decideSuggestion(w http.ResponseWriter, r *http.Request) error 
 	if err := kesu.Can(actor, kesu.PermEdit); err != nil {
 		return err
 	}
-	switch field {
-	case "category":
-		p := kesu.ComplaintPatch{Category: &req.Value}
-		if _, err := s.db.UpdateComplaint(r.Context(), c.Number, p, actor, s.clock.Now()); err != nil {
-			return fieldAs(err, "value")
-		}
-	case "level":
-		lv := kesu.Level(req.Value)
-		if !slices.Contains(kesu.Levels, lv) {
-			return kesu.FieldError("value", "must be one of general, major, critical")
-		}
-		if _, err := s.db.UpdateComplaint(r.Context(), c.Number, kesu.ComplaintPatch{Level: &lv}, actor, s.clock.Now()); err != nil {
-			return fieldAs(err, "value")
-		}
-	case "department":
-		if _, err := s.db.Department(r.Context(), req.Value); kesu.ErrorCodeOf(err) == kesu.ENotFound {
-			return kesu.FieldError("value", "no department %q", req.Value)
-		} else if err != nil {
-			return err
-		}
-	}
-	// A suggestion the agent saw was perhaps predicted on demand (the worker
-	// had not reached the complaint yet): store it first, so the decision
-	// records what was suggested.
-	if svc := s.classify; svc != nil {
-		stored, err := s.db.Suggestions(r.Context(), c.ID)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(stored, func(g store.Suggestion) bool { return g.Field == field }) {
-			if p, id, ok := svc.Predict(field, classify.Text(&c)); ok {
-				if err := s.db.SaveSuggestions(r.Context(), c.ID, []store.Suggestion{{Field: field, Value: p.Label,
-					Confidence: p.Confidence, ModelID: id}}, s.clock.Now()); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	g, err := s.db.DecideSuggestion(r.Context(), c.ID, field, req.Value, actor, s.clock.Now())
+	g, err := classify.Decide(r.Context(), s.db, s.classify, &c, field, req.Value, actor, s.clock.Now())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, g)
 	return nil
-}
-
-// fieldAs points a field error of the complaint patch at the request's field.
-func fieldAs(err error, field string) error {
-	if e, ok := err.(*kesu.Error); ok && e.Field != "" {
-		return &kesu.Error{Code: e.Code, Field: field, Message: e.Message}
-	}
-	return err
 }
 
 func (s *Server) listRiskWords(w http.ResponseWriter, r *http.Request) error {

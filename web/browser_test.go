@@ -233,6 +233,11 @@ func TestBrowserJourney(t *testing.T) {
 	j.act(kesu.ActionAccept, kesu.StatusAccepted)
 	j.act(kesu.ActionDispatch, kesu.StatusDispatched, chromedp.SetValue(chromedp.CSS("#department-dispatch"), "after_sales"))
 	j.run("intake page", chromedp.Navigate(j.url("/intake")), chromedp.WaitVisible(chromedp.CSS("#intake-submit")))
+	// The same story again on the hotline: leaving the description (Tab)
+	// shows the portal's complaint as a possible duplicate before saving.
+	j.run("intake duplicate check", chromedp.SendKeys(chromedp.CSS("#i-phone"), "13812345678"),
+		chromedp.SendKeys(chromedp.CSS("#i-description"), "新买的洗衣机第二次使用就漏水，地板泡坏了，要求退款。\t"),
+		chromedp.WaitVisible(chromedp.CSS("#dup-"+j.number)))
 	j.shot("intake")
 	j.logout()
 

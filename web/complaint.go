@@ -49,6 +49,7 @@ type complaintPage struct {
 	CauseOptions []string
 	DeptName     string
 	Milestones   []milestoneView
+	Insights     insights
 }
 
 // milestoneView is one SLA deadline with its countdown, coloured by state.
@@ -204,6 +205,9 @@ func (s *Server) renderComplaint(w http.ResponseWriter, r *http.Request, unmaske
 		return err
 	}
 	p.Milestones = milestones(ms, s.clock.Now())
+	if err := s.loadInsights(ctx, &p, &c, actor, unmasked); err != nil {
+		return err
+	}
 	if c.AssigneeID != 0 {
 		if u, err := s.db.UserByID(ctx, c.AssigneeID); err == nil {
 			p.Assignee = u.Name

@@ -52,6 +52,8 @@ var funcs = template.FuncMap{
 	"sorts": func() []string { return []string{"newest", "oldest", "level", "updated"} },
 	"seq4":  func() []int { return []int{0, 1, 2, 3} },
 	"kb":    func(n int64) int64 { return (n + 1023) / 1024 },
+	// percent turns a 0-1 score into a whole percentage.
+	"percent": func(f float64) int { return int(f*100 + 0.5) },
 }
 
 func toString(v any) string {

@@ -40,6 +40,9 @@ type fixture struct {
 	srv   *httptest.Server
 	users map[string]kesu.User // by short name: admin, agent, handler, other, super, head, analyst, auditor
 	sla   *slaengine.Engine
+	// web is the workspace the server serves; withClassify swaps it.
+	web    *Server
+	webCfg Config
 }
 
 func newFixture(t testing.TB, dsn string) *fixture {
@@ -96,10 +99,12 @@ func newFixture(t testing.TB, dsn string) *fixture {
 		t.Fatal(err)
 	}
 	db.AddEffect(f.sla.Effect)
-	w, err := New(Config{DB: db, Files: fd, Clock: f.clock, Logger: log})
+	f.webCfg = Config{DB: db, Files: fd, Clock: f.clock, Logger: log}
+	w, err := New(f.webCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.web = w
 	p, err := portal.New(ctx, portal.Config{DB: db, Files: fd, Clock: f.clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +115,7 @@ func newFixture(t testing.TB, dsn string) *fixture {
 		mux.Handle(path, a)
 	}
 	mux.Handle("/portal/", p)
-	mux.Handle("/", w)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.web.ServeHTTP(w, r) }))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f

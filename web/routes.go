@@ -17,6 +17,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /queue", perm: kesu.PermViewComplaints, handler: s.queuePage},
 		{pattern: "GET /intake", perm: kesu.PermRegister, handler: s.intakePage},
 		{pattern: "POST /intake", perm: kesu.PermRegister, handler: s.intake},
+		{pattern: "POST /intake/duplicates", perm: kesu.PermRegister, handler: s.checkDuplicates},
 		{pattern: "GET /complaints/{number}", perm: kesu.PermViewComplaints, handler: s.complaintPage},
 		{pattern: "POST /complaints/{number}/transition", perm: kesu.PermViewComplaints, handler: s.transition},
 		{pattern: "POST /complaints/{number}/edit", perm: kesu.PermEdit, handler: s.edit},
@@ -26,6 +27,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /complaints/{number}/unmask", perm: kesu.PermUnmask, handler: s.unmask},
 		{pattern: "GET /complaints/{number}/script", perm: kesu.PermEdit, handler: s.script},
 		{pattern: "POST /complaints/{number}/approvals/{id}", perm: kesu.PermApprove, handler: s.decideApproval},
+		{pattern: "POST /complaints/{number}/suggestions/{field}", perm: kesu.PermEdit, handler: s.decideSuggestion},
+		{pattern: "POST /complaints/{number}/related", perm: kesu.PermViewComplaints, handler: s.relatedAction},
 
 		{pattern: "GET /admin/departments", perm: kesu.PermAdmin, handler: s.departmentsPage},
 		{pattern: "POST /admin/departments", perm: kesu.PermAdmin, handler: s.createDepartment},

@@ -23,8 +23,10 @@ import (
 	"github.com/kesu/kesu"
 	"github.com/kesu/kesu/api"
 	"github.com/kesu/kesu/auth"
+	"github.com/kesu/kesu/classify"
 	"github.com/kesu/kesu/files"
 	"github.com/kesu/kesu/i18n"
+	"github.com/kesu/kesu/search"
 	"github.com/kesu/kesu/store"
 )
 
@@ -47,6 +49,12 @@ type Config struct {
 	SecureCookies bool
 	// MaxAttachment caps uploads (default 20 MiB).
 	MaxAttachment int64
+	// Classify makes the suggestion panel (nil: no suggestions; the risk
+	// reason on the timeline is still shown).
+	Classify *classify.Service
+	// Search finds related complaints and similar cases (nil: search.New(DB)
+	// with default settings, as the API does).
+	Search *search.Engine
 }
 
 // Server serves the workspace pages.
@@ -72,6 +80,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxAttachment == 0 {
 		cfg.MaxAttachment = 20 << 20
+	}
+	if cfg.Search == nil && cfg.DB != nil {
+		cfg.Search = search.New(cfg.DB)
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, clock: cfg.Clock, log: cfg.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
 	names, err := fs.Glob(assets, "templates/*.html")

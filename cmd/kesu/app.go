@@ -135,7 +135,7 @@ func (a *App) wire(ctx context.Context) error {
 	// --- accounts and web pages (web) ---
 	secure := os.Getenv("KESU_SECURE_COOKIES") == "1"
 	if a.Web, err = web.New(web.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
-		SecureCookies: secure}); err != nil {
+		SecureCookies: secure, Classify: classifier, Search: apiCfg.Search}); err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
 	a.Workers = append(a.Workers, Worker{Name: "session-sweep", Run: web.SessionSweeper(db, a.Clock)})
