@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/kesu/kesu"
@@ -265,7 +264,7 @@ func (db *DB) complaintsByExternalID(ctx context.Context, ids []any) (map[string
 	const page = 500
 	for start := 0; start < len(ids); start += page {
 		part := ids[start:min(start+page, len(ids))]
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")
+		ph := qmarks(len(part))
 		rows, err := db.reader.QueryContext(ctx, db.q(`SELECT id, number, external_id FROM complaints WHERE external_id IN (`+ph+`)`), part...)
 		if err != nil {
 			return nil, db.mapErr(err)

@@ -240,7 +240,7 @@ func (db *DB) OpenComplaintOfMessenger(ctx context.Context, messagingID string) 
 			open = append(open, string(s))
 		}
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(open)), ", ")
+	ph := qmarks(len(open))
 	args := append([]any{messagingID}, open...)
 	c, err = scanComplaint(db.queryRow(ctx, db.selectComplaint()+` WHERE c.customer_id IN (SELECT id FROM customers WHERE wechat_id = ?)
 		AND c.status IN (`+ph+`) ORDER BY c.registered_at DESC, c.id DESC LIMIT 1`, args...))

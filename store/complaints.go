@@ -746,22 +746,11 @@ func (db *DB) complaintsPage(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	args = append(args, f.Limit+1)
-	rows, err := db.query(ctx, db.selectComplaint()+where+` ORDER BY c.registered_at DESC, c.id DESC LIMIT ?`, args...)
+	items, err := list(ctx, db, scanComplaint, db.selectComplaint()+where+` ORDER BY c.registered_at DESC, c.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return Page{}, err
 	}
-	defer rows.Close()
-	page := Page{Items: []kesu.Complaint{}}
-	for rows.Next() {
-		c, err := scanComplaint(rows)
-		if err != nil {
-			return Page{}, err
-		}
-		page.Items = append(page.Items, c)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, err
-	}
+	page := Page{Items: items}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
 		last := page.Items[f.Limit-1]
@@ -813,7 +802,7 @@ func (db *DB) filterSQL(f Filter) (string, []any, error) {
 		args = append(args, a...)
 	}
 	if len(f.Statuses) > 0 {
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		ph := qmarks(len(f.Statuses))
 		var a []any
 		for _, s := range f.Statuses {
 			a = append(a, string(s))

@@ -232,20 +232,7 @@ func (tx *Tx) StaffIDs(ctx context.Context, departmentID int64, roles []kesu.Rol
 		q += ` AND department_id = ?`
 		args = append(args, departmentID)
 	}
-	rows, err := tx.query(ctx, q+` ORDER BY id LIMIT 200`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return txList(ctx, tx, scanInt64, q+` ORDER BY id LIMIT 200`, args...)
 }
 
 // MessageContext is what a message about a complaint is rendered from, read

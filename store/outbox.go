@@ -198,20 +198,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, channels []string, now time.Time,
 	all = append(all, limit)
 	var out []OutboxMessage
 	err := db.tx(ctx, func(tx *Tx) error {
-		out = out[:0]
-		rows, err := tx.query(ctx, q, all...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		var err error
+		out, err = txList(ctx, tx, scanOutbox, q, all...)
+		return err
 	})
 	return out, err
 }
@@ -221,7 +210,7 @@ func placeholders(vals []string) (string, []any) {
 	for i, v := range vals {
 		args[i] = v
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", "), args
+	return qmarks(len(vals)), args
 }
 
 // NextOutboxDue returns when the next pending message of the given channels

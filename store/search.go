@@ -481,10 +481,6 @@ func (db *DB) MessageTexts(ctx context.Context, ids []int64) (map[int64][]string
 	return out, rows.Err()
 }
 
-func qmarks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 // ComplaintsByID reads complaints by id, in no particular order; ids that
 // do not exist are left out.
 func (db *DB) ComplaintsByID(ctx context.Context, ids []int64) ([]kesu.Complaint, error) {

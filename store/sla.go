@@ -344,21 +344,8 @@ func (db *DB) FireSLA(ctx context.Context, now time.Time, limit int, fire SLAFir
 			q = `SELECT s.complaint_id FROM sla_clocks s JOIN complaints c ON c.id = s.complaint_id
 				WHERE s.next_due IS NOT NULL AND s.next_due <= ? ORDER BY s.next_due LIMIT ? FOR UPDATE SKIP LOCKED`
 		}
-		rows, err := tx.query(ctx, q, micros(now), limit)
+		ids, err := txList(ctx, tx, scanInt64, q, micros(now), limit)
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -561,3 +561,16 @@ func scanString(s scanner) (string, error) {
 	err := s.Scan(&v)
 	return v, err
 }
+
+// qmarks is n comma-separated placeholders, for IN lists and multi-row
+// VALUES.
+func qmarks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// scanInt64 reads a one-column row holding an integer (an id).
+func scanInt64(s scanner) (int64, error) {
+	var v int64
+	err := s.Scan(&v)
+	return v, err
+}

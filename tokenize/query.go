@@ -19,45 +19,18 @@ type Token struct {
 // prefixes (Tokens indexes each run's last character, so every character
 // starts some token; a word matches the words it begins).
 func QueryTokens(dst []Token, s string) []Token {
-	i := 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch classify(r) {
-		case sep:
-			i += size
-		case cjk:
-			j := i
-			var runes []rune
-			for j < len(s) {
-				r2, sz := utf8.DecodeRuneInString(s[j:])
-				if classify(r2) != cjk {
-					break
-				}
-				runes = append(runes, r2)
-				j += sz
-			}
-			if len(runes) == 1 {
-				dst = append(dst, Token{Text: string(runes), Prefix: true})
-			}
-			for k := 0; k+1 < len(runes); k++ {
-				dst = append(dst, Token{Text: string(runes[k : k+2])})
-			}
-			i = j
-		case word:
-			j := i
-			for j < len(s) {
-				r2, sz := utf8.DecodeRuneInString(s[j:])
-				if classify(r2) != word {
-					break
-				}
-				j += sz
-			}
-			for _, w := range splitWord(s[i:j]) {
-				dst = append(dst, Token{Text: w, Prefix: true})
-			}
-			i = j
+	eachRun(s, func(runes []rune) {
+		if len(runes) == 1 {
+			dst = append(dst, Token{Text: string(runes), Prefix: true})
 		}
-	}
+		for k := 0; k+1 < len(runes); k++ {
+			dst = append(dst, Token{Text: string(runes[k : k+2])})
+		}
+	}, func(w string) {
+		for _, t := range splitWord(w) {
+			dst = append(dst, Token{Text: t, Prefix: true})
+		}
+	})
 	return dst
 }
 

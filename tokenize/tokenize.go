@@ -49,45 +49,52 @@ const MaxTokenBytes = 64
 // Tokens appends the index tokens of s to dst and returns it: the bigrams of
 // every CJK run plus its last character, and lowercased words and digit runs.
 func Tokens(dst []string, s string) []string {
+	eachRun(s, func(runes []rune) {
+		for k := 0; k+1 < len(runes); k++ {
+			dst = append(dst, string(runes[k:k+2]))
+		}
+		// The run's last character as a unigram: every character of the run
+		// then starts some token, so a one-character query is a prefix query
+		// (退 matches 退款; 款 matches this unigram).
+		dst = append(dst, string(runes[len(runes)-1]))
+	}, func(w string) {
+		dst = append(dst, splitWord(w)...)
+	})
+	return dst
+}
+
+// eachRun splits s into runs of CJK characters and runs of letters and
+// digits, skipping everything else: the one scanner behind document and
+// query tokens.
+func eachRun(s string, cjkRun func(runes []rune), wordRun func(w string)) {
+	var runes []rune
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch classify(r) {
-		case sep:
+		kind := classify(r)
+		if kind == sep {
 			i += size
-		case cjk:
-			j := i
-			var runes []rune
-			for j < len(s) {
-				r2, sz := utf8.DecodeRuneInString(s[j:])
-				if classify(r2) != cjk {
-					break
-				}
-				runes = append(runes, r2)
-				j += sz
-			}
-			for k := 0; k+1 < len(runes); k++ {
-				dst = append(dst, string(runes[k:k+2]))
-			}
-			// The run's last character as a unigram: every character of
-			// the run then starts some token, so a one-character query is
-			// a prefix query (退 matches 退款; 款 matches this unigram).
-			dst = append(dst, string(runes[len(runes)-1]))
-			i = j
-		case word:
-			j := i
-			for j < len(s) {
-				r2, sz := utf8.DecodeRuneInString(s[j:])
-				if classify(r2) != word {
-					break
-				}
-				j += sz
-			}
-			dst = append(dst, splitWord(s[i:j])...)
-			i = j
+			continue
 		}
+		j := i
+		runes = runes[:0]
+		for j < len(s) {
+			r2, sz := utf8.DecodeRuneInString(s[j:])
+			if classify(r2) != kind {
+				break
+			}
+			if kind == cjk {
+				runes = append(runes, r2)
+			}
+			j += sz
+		}
+		if kind == cjk {
+			cjkRun(runes)
+		} else {
+			wordRun(s[i:j])
+		}
+		i = j
 	}
-	return dst
 }
 
 // splitWord lowercases a letter/digit run and separates letters from digits,
