@@ -319,22 +319,3 @@ func (s *Server) csrfValid(r *http.Request) bool {
 
 // now is the portal's clock.
 func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
-
-// Sweeper is the background work that deletes expired codes, sessions and
-// rate counters every ten minutes.
-func Sweeper(db *store.DB, clock kesu.Clock) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		t := time.NewTicker(10 * time.Minute)
-		defer t.Stop()
-		for {
-			if err := db.SweepPortal(ctx, clock.Now()); err != nil && ctx.Err() == nil {
-				return err
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}
-}

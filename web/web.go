@@ -410,21 +410,3 @@ func redirect(w http.ResponseWriter, r *http.Request, path, flash string) error 
 	http.Redirect(w, r, path, http.StatusSeeOther)
 	return nil
 }
-
-// SessionSweeper deletes ended sessions and old login attempts every hour.
-func SessionSweeper(db *store.DB, clock kesu.Clock) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if err := db.DeleteExpiredSessions(ctx, clock.Now()); err != nil && ctx.Err() == nil {
-				return err
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}
-}

@@ -48,6 +48,11 @@ func (c *Config) dbFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.FilesDir, "files", envOr("KESU_FILES", ""), "attachment directory (env KESU_FILES; default beside the database)")
 }
 
+// openDB opens (and migrates) the configured database.
+func (c Config) openDB(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, c.DB, store.Options{NumberFormat: c.NumberFormat})
+}
+
 // App is the wired system: database, file storage and HTTP API. Tests boot
 // the same App that `kesu serve` runs.
 type App struct {
@@ -70,7 +75,7 @@ func OpenApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, usageError{fmt.Sprintf("unknown log level %q (debug, info, warn, error)", cfg.LogLevel)}
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redact(cfg.DB), err)
 	}
@@ -127,7 +132,12 @@ func (a *App) wire(ctx context.Context) error {
 	db.OnOutbox(notifier.Wake)    // an enqueue wakes the worker after its commit
 	a.Workers = append(a.Workers, Worker{Name: "outbox", Run: notifier.Run})
 	// --- channels (channels) ---
-	a.Workers = append(a.Workers, Worker{Name: "channel-replay-prune", Run: replayPruner(db, a.Clock)})
+	// Signed callbacks' replay cache: nonces and message ids are refused for
+	// 48 hours, far beyond any accepted timestamp skew.
+	a.Workers = append(a.Workers, periodic("channel-replay-prune", time.Hour, func(ctx context.Context) error {
+		_, err := db.PruneReplay(ctx, a.Clock.Now().Add(-48*time.Hour))
+		return err
+	}))
 	emailIn := newEmailIngester(db, fd, a.Clock)
 	apiCfg.EmailIn = emailIn
 	db.AddEffect(mailin.Outbound{Domain: emailIn.Domain}.Effect) // agents' messages to email customers, threaded
@@ -138,12 +148,16 @@ func (a *App) wire(ctx context.Context) error {
 		SecureCookies: secure, Classify: classifier, Search: apiCfg.Search}); err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
-	a.Workers = append(a.Workers, Worker{Name: "session-sweep", Run: web.SessionSweeper(db, a.Clock)})
+	a.Workers = append(a.Workers, periodic("session-sweep", time.Hour, func(ctx context.Context) error {
+		return db.DeleteExpiredSessions(ctx, a.Clock.Now()) // ended sessions, old login attempts
+	}))
 	if a.Portal, err = portal.New(ctx, portal.Config{DB: db, Files: fd, Clock: a.Clock, Rules: apiCfg.Rules, Logger: log,
 		SecureCookies: secure}); err != nil {
 		return fmt.Errorf("customer portal: %w", err)
 	}
-	a.Workers = append(a.Workers, Worker{Name: "portal-sweep", Run: portal.Sweeper(db, a.Clock)})
+	a.Workers = append(a.Workers, periodic("portal-sweep", 10*time.Minute, func(ctx context.Context) error {
+		return db.SweepPortal(ctx, a.Clock.Now()) // expired codes, sessions and rate counters
+	}))
 	a.API = api.New(apiCfg)
 	return nil
 }
@@ -162,6 +176,24 @@ func (a *App) Handler() http.Handler {
 	// --- channel callbacks (channels) ---
 	mux.Handle("/channels/wechat/{name}", wechat.New(wechat.Config{DB: a.DB, Clock: a.Clock, Log: a.Log}))
 	return mux
+}
+
+// periodic is a worker that runs fn now and then every interval.
+func periodic(name string, interval time.Duration, fn func(ctx context.Context) error) Worker {
+	return Worker{Name: name, Run: func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}}
 }
 
 // Worker is durable background work (timers, outbox delivery, mailbox
@@ -321,7 +353,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -351,7 +383,7 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return err
 	}

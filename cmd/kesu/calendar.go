@@ -49,7 +49,7 @@ func calendarDB(ctx context.Context, cfg Config, create bool) (*store.DB, error)
 			return nil, nil
 		}
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redact(cfg.DB), err)
 	}

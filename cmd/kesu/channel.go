@@ -197,27 +197,5 @@ func runChannelHealth(ctx context.Context, args []string, stdout, stderr io.Writ
 	return tw.Flush()
 }
 
-// pruneReplayEvery is how often the replay cache of signed callbacks is
-// pruned; entries are kept two days, beyond any account's skew window.
-const pruneReplayEvery = time.Hour
-
-// replayPruner forgets old nonces and message ids of channel callbacks.
-func replayPruner(db *store.DB, clock kesu.Clock) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		t := time.NewTicker(pruneReplayEvery)
-		defer t.Stop()
-		for {
-			if _, err := db.PruneReplay(ctx, clock.Now().Add(-48*time.Hour)); err != nil && ctx.Err() == nil {
-				return err
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}
-}
-
 // newSecret is a random 256-bit secret, URL-safe.
 func newSecret() string { return "kesuin_" + randomHex(32) }

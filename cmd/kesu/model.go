@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kesu/kesu/classify"
-	"github.com/kesu/kesu/store"
 )
 
 const modelUsage = `Usage:
@@ -142,7 +141,7 @@ func runModelEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -237,7 +236,7 @@ func runModelList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -288,7 +287,7 @@ func runModelBench(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var m *classify.Model
 	if name != "" {
-		db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}

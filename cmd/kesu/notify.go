@@ -101,7 +101,7 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{NumberFormat: cfg.NumberFormat})
+	db, err := cfg.openDB(ctx)
 	if err != nil {
 		return err
 	}
