@@ -238,18 +238,25 @@ func (tx *Tx) categoryID(ctx context.Context, code string) (int64, error) {
 	return id, tx.db.mapErr(err)
 }
 
+// contactKey identifies a customer across channels: phone, else email, else
+// messaging id; "" when there is none.
+func contactKey(cu kesu.Customer) string {
+	switch {
+	case cu.Phone != "":
+		return "p:" + cu.Phone
+	case cu.Email != "":
+		return "e:" + cu.Email
+	case cu.WeChatID != "":
+		return "w:" + cu.WeChatID
+	}
+	return ""
+}
+
 // upsertCustomer finds the customer by contact key (phone, else email, else
 // messaging id) or creates them, filling in what was missing.
 func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Time) error {
-	var key any
-	switch {
-	case cu.Phone != "":
-		key = "p:" + cu.Phone
-	case cu.Email != "":
-		key = "e:" + cu.Email
-	case cu.WeChatID != "":
-		key = "w:" + cu.WeChatID
-	case cu.Name == "":
+	key := contactKey(*cu)
+	if key == "" && cu.Name == "" {
 		return nil // anonymous feedback or suggestion
 	}
 	return tx.queryRow(ctx, `INSERT INTO customers(contact_key, name, phone, email, wechat_id, vip, created_at, updated_at)
@@ -262,7 +269,7 @@ func (tx *Tx) upsertCustomer(ctx context.Context, cu *kesu.Customer, now time.Ti
 			vip = (customers.vip OR excluded.vip),
 			updated_at = excluded.updated_at
 		RETURNING id, name, phone, email, wechat_id, vip`,
-		key, cu.Name, cu.Phone, cu.Email, cu.WeChatID, cu.VIP, micros(now), micros(now)).
+		nullString(key), cu.Name, cu.Phone, cu.Email, cu.WeChatID, cu.VIP, micros(now), micros(now)). // NULL: a name alone links nothing
 		Scan(&cu.ID, &cu.Name, &cu.Phone, &cu.Email, &cu.WeChatID, &cu.VIP)
 }
 

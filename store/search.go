@@ -535,15 +535,8 @@ func (db *DB) SimHashNeighbours(ctx context.Context, h uint64, exclude int64, pe
 // CustomerIDByContact finds the customer that a complaint from cu would be
 // linked to (same contact key as CreateComplaint), or 0.
 func (db *DB) CustomerIDByContact(ctx context.Context, cu kesu.Customer) (int64, error) {
-	var key string
-	switch {
-	case cu.Phone != "":
-		key = "p:" + cu.Phone
-	case cu.Email != "":
-		key = "e:" + cu.Email
-	case cu.WeChatID != "":
-		key = "w:" + cu.WeChatID
-	default:
+	key := contactKey(cu)
+	if key == "" {
 		return 0, nil
 	}
 	var id int64

@@ -645,3 +645,35 @@ func TestWriteResultsEqualReads(t *testing.T) {
 		}
 	})
 }
+
+// Customers link across channels by phone, else email, else messaging id; a
+// name alone links nothing, so two customers known only by name stay apart.
+func TestCustomerContactKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := open(t, dsn)
+		mk := func(cu kesu.Customer) int64 {
+			t.Helper()
+			// Feedback may come without a way to reach the customer.
+			in := kesu.NewComplaint{Kind: kesu.KindFeedback, Channel: kesu.ChannelStore, Description: "门店服务态度差", Customer: cu}
+			res, err := f.db.CreateComplaint(f.ctx, in, f.agent, t0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Complaint.Customer.ID
+		}
+		byPhone := mk(kesu.Customer{Name: "张三", Phone: "13812345678"})
+		if again := mk(kesu.Customer{Phone: "13812345678", Email: "z@example.com"}); again != byPhone {
+			t.Errorf("same phone: customer %d, then %d", byPhone, again)
+		}
+		a, b := mk(kesu.Customer{Name: "王五"}), mk(kesu.Customer{Name: "赵六"})
+		if a == 0 || b == 0 || a == b || a == byPhone {
+			t.Errorf("name-only customers: %d and %d (phone customer %d)", a, b, byPhone)
+		}
+		if id, err := f.db.CustomerIDByContact(f.ctx, kesu.Customer{Phone: "13812345678"}); err != nil || id != byPhone {
+			t.Errorf("lookup by phone = %d, %v; want %d", id, err, byPhone)
+		}
+		if id, err := f.db.CustomerIDByContact(f.ctx, kesu.Customer{Name: "王五"}); err != nil || id != 0 {
+			t.Errorf("lookup by name alone = %d, %v; want 0", id, err)
+		}
+	})
+}
