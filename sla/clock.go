@@ -67,28 +67,9 @@ func ptr(t time.Time) *time.Time { return &t }
 // are already past at now are marked breached (and warnings warned) without
 // firing anything: such a complaint's own later events meet them or not.
 func NewClock(c *kesu.Complaint, r Resolved, cal *Calendar, now time.Time) Clock {
-	k := Clock{PolicyID: r.PolicyID, Policy: r.PolicyName, Calendar: cal.Name, WarnShare: r.WarnShare,
-		PauseStates: r.PauseStates, Milestones: []Milestone{}}
-	day := cal.DayLength()
-	k.EscalateEvery, _ = ParseTarget(r.EscalateEvery, true, day)
-	k.RemindEvery, _ = ParseTarget(r.RemindEvery, true, day)
-	k.ExtensionLimit, _ = ParseTarget(r.ExtensionLimit, true, day)
-	for _, name := range Milestones {
-		t, ok := r.Targets[string(name)]
-		if !ok {
-			continue
-		}
-		business := t.Clock != "calendar"
-		d, err := ParseTarget(t.Duration, business, day)
-		if err != nil {
-			continue // validated when the policy was saved
-		}
-		m := Milestone{Name: name, State: Pending, Target: d, Business: business}
-		if startsAtRegistration[name] {
-			k.start(&m, c.RegisteredAt, cal, now)
-		}
-		k.Milestones = append(k.Milestones, m)
-	}
+	// Planning is replanning an empty clock: every milestone is new.
+	k := Clock{Calendar: cal.Name, Milestones: []Milestone{}}
+	k.Replan(c, r, cal, now)
 	k.applyPause(c.Status, cal, now)
 	return k
 }
