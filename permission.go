@@ -13,24 +13,28 @@ const (
 	PermExport         Permission = "data.export"        // export complaints (audited)
 	PermApprove        Permission = "remedy.approve"     // approve a remedy above the proposer's limit
 	PermReports        Permission = "reports.read"
-	PermAudit          Permission = "audit.read" // the audit trail of unmask and export
-	PermAdmin          Permission = "admin"      // departments, users, roles, categories, reply scripts
+	PermAudit          Permission = "audit.read"        // the audit trail of unmask and export
+	PermStaff          Permission = "staff.view"        // the list of staff accounts
+	PermOperate        Permission = "operations.manage" // risk words and policy, channel health and quarantine
+	PermModels         Permission = "models.train"      // train and list classification models
+	PermAdmin          Permission = "admin"             // departments, users, roles, categories, reply scripts
 )
 
 // Permissions lists every permission, for the roles page.
 var Permissions = []Permission{PermViewComplaints, PermRegister, PermEdit, PermUnmask, PermExport,
-	PermApprove, PermReports, PermAudit, PermAdmin}
+	PermApprove, PermReports, PermAudit, PermStaff, PermOperate, PermModels, PermAdmin}
 
 // rolePermissions is the permission matrix (DOMAIN.md section 7).
 var rolePermissions = map[Role][]Permission{
-	RoleAgent:      {PermViewComplaints, PermRegister, PermEdit, PermUnmask},
-	RoleHandler:    {PermViewComplaints, PermRegister, PermEdit, PermUnmask},
-	RoleSupervisor: {PermViewComplaints, PermRegister, PermEdit, PermUnmask, PermExport, PermApprove, PermReports},
-	RoleDeptHead:   {PermViewComplaints, PermRegister, PermEdit, PermUnmask, PermExport, PermApprove, PermReports},
-	RoleAnalyst:    {PermViewComplaints, PermExport, PermReports},
-	RoleAuditor:    {PermViewComplaints, PermReports, PermAudit},
-	RoleAdmin:      Permissions,
-	RoleSystem:     {PermViewComplaints, PermRegister, PermEdit, PermExport},
+	RoleAgent:   {PermViewComplaints, PermRegister, PermEdit, PermUnmask},
+	RoleHandler: {PermViewComplaints, PermRegister, PermEdit, PermUnmask},
+	RoleSupervisor: {PermViewComplaints, PermRegister, PermEdit, PermUnmask, PermExport, PermApprove, PermReports,
+		PermStaff, PermOperate, PermModels},
+	RoleDeptHead: {PermViewComplaints, PermRegister, PermEdit, PermUnmask, PermExport, PermApprove, PermReports},
+	RoleAnalyst:  {PermViewComplaints, PermExport, PermReports, PermModels},
+	RoleAuditor:  {PermViewComplaints, PermReports, PermAudit, PermStaff},
+	RoleAdmin:    Permissions,
+	RoleSystem:   {PermViewComplaints, PermRegister, PermEdit, PermExport},
 }
 
 // Has reports whether the role holds p.

@@ -21,6 +21,9 @@ func TestCan(t *testing.T) {
 		{RoleAuditor, PermEdit, false}, {RoleAgent, PermAdmin, false}, {RoleAdmin, PermAdmin, true},
 		{RoleHandler, PermApprove, false}, {RoleSupervisor, PermApprove, true}, {RoleAnalyst, PermExport, true},
 		{"", PermViewComplaints, false}, {RoleCustomer, PermViewComplaints, false},
+		{RoleAuditor, PermStaff, true}, {RoleAgent, PermStaff, false}, {RoleSupervisor, PermOperate, true},
+		{RoleAnalyst, PermOperate, false}, {RoleAnalyst, PermModels, true}, {RoleHandler, PermModels, false},
+		{RoleAdmin, PermOperate, true},
 	} {
 		if err := Can(Actor{Role: tc.role}, tc.perm); (err == nil) != tc.ok {
 			t.Errorf("Can(%s, %s) = %v, want ok=%v", tc.role, tc.perm, err, tc.ok)

@@ -66,7 +66,7 @@ type AuditList struct {
 }
 
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
-	if err := kesu.Can(caller(r.Context()).Actor(), kesu.PermAudit); err != nil {
+	if err := require(r.Context(), kesu.PermAudit); err != nil {
 		return err
 	}
 	for name := range r.URL.Query() {

@@ -32,13 +32,8 @@ func caller(ctx context.Context) kesu.User {
 	return u
 }
 
-// requireRole refuses callers whose role is not one of roles.
-func requireRole(ctx context.Context, roles ...kesu.Role) error {
-	u := caller(ctx)
-	for _, r := range roles {
-		if u.Role == r {
-			return nil
-		}
-	}
-	return kesu.Errorf(kesu.EForbidden, "this needs the role %s", roles[0])
+// require refuses a caller whose role lacks p: the permission matrix of
+// permission.go, the same check the pages make.
+func require(ctx context.Context, p kesu.Permission) error {
+	return kesu.Can(caller(ctx).Actor(), p)
 }

@@ -83,7 +83,7 @@ type (
 const maxImportRowsListed = 1000
 
 func (s *Server) listWeChatAccounts(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	list, err := s.db.WeChatAccounts(r.Context())
@@ -95,7 +95,7 @@ func (s *Server) listWeChatAccounts(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) createWeChatAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewWeChatAccount
@@ -113,7 +113,7 @@ func (s *Server) createWeChatAccount(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) listIntakeSources(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	list, err := s.db.IntakeSources(r.Context())
@@ -125,7 +125,7 @@ func (s *Server) listIntakeSources(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) createIntakeSource(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewIntakeSource
@@ -212,7 +212,7 @@ func (s *Server) intakeLocation() *time.Location {
 // channelHealth lists every channel account: WeChat accounts, intake
 // sources, mailboxes and anything else that records its health.
 func (s *Server) channelHealth(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermOperate); err != nil {
 		return err
 	}
 	list, err := s.db.ChannelHealths(r.Context())

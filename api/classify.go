@@ -44,7 +44,7 @@ func (s *Server) classifyService() (*classify.Service, error) {
 }
 
 func (s *Server) trainModel(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor, kesu.RoleAnalyst); err != nil {
+	if err := require(r.Context(), kesu.PermModels); err != nil {
 		return err
 	}
 	var req TrainRequest
@@ -67,7 +67,7 @@ func (s *Server) trainModel(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor, kesu.RoleAnalyst); err != nil {
+	if err := require(r.Context(), kesu.PermModels); err != nil {
 		return err
 	}
 	items, err := s.db.Models(r.Context())
@@ -127,7 +127,7 @@ func (s *Server) decideSuggestion(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) listRiskWords(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor, kesu.RoleAnalyst, kesu.RoleDeptHead); err != nil {
+	if err := require(r.Context(), kesu.PermReports); err != nil {
 		return err
 	}
 	items, err := s.db.RiskWords(r.Context())
@@ -139,7 +139,7 @@ func (s *Server) listRiskWords(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putRiskWord(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermOperate); err != nil {
 		return err
 	}
 	var in classify.RiskWord
@@ -161,7 +161,7 @@ func (s *Server) putRiskWord(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteRiskWord(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermOperate); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -179,7 +179,7 @@ func (s *Server) deleteRiskWord(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getRiskPolicy(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor, kesu.RoleAnalyst, kesu.RoleDeptHead); err != nil {
+	if err := require(r.Context(), kesu.PermReports); err != nil {
 		return err
 	}
 	p, err := classify.LoadRiskPolicy(r.Context(), s.db)
@@ -191,7 +191,7 @@ func (s *Server) getRiskPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putRiskPolicy(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermOperate); err != nil {
 		return err
 	}
 	var p classify.RiskPolicy

@@ -243,7 +243,7 @@ func (s *Server) updateComplaint(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.viewable(r); err != nil {
 		return err
 	}
-	if err := kesu.Can(caller(r.Context()).Actor(), kesu.PermEdit); err != nil {
+	if err := require(r.Context(), kesu.PermEdit); err != nil {
 		return err
 	}
 	c, err := s.db.UpdateComplaint(r.Context(), r.PathValue("number"), p, caller(r.Context()).Actor(), s.clock.Now())

@@ -35,7 +35,7 @@ type (
 )
 
 func (s *Server) listEmailAccounts(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	list, err := s.db.EmailAccounts(r.Context())
@@ -47,7 +47,7 @@ func (s *Server) listEmailAccounts(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) createEmailAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewEmailAccount
@@ -66,7 +66,7 @@ func (s *Server) createEmailAccount(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) updateEmailAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var p store.EmailAccountPatch
@@ -82,7 +82,7 @@ func (s *Server) updateEmailAccount(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) deleteEmailAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	if err := s.db.DeleteEmailAccount(r.Context(), r.PathValue("name"), s.clock.Now()); err != nil {
@@ -93,7 +93,7 @@ func (s *Server) deleteEmailAccount(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
@@ -108,7 +108,7 @@ func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request) error {
 // quarantinedRaw downloads the message as it arrived (message/rfc822), for
 // an administrator to inspect or forward.
 func (s *Server) quarantinedRaw(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -130,7 +130,7 @@ func (s *Server) quarantinedRaw(w http.ResponseWriter, r *http.Request) error {
 // retryQuarantined feeds a quarantined message through intake again (after
 // kesu was upgraded, or the reason was fixed); it answers what it became.
 func (s *Server) retryQuarantined(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	in := s.emailIn
@@ -152,7 +152,7 @@ func (s *Server) retryQuarantined(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) emailHealth(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermOperate); err != nil {
 		return err
 	}
 	list, err := s.db.EmailHealth(r.Context())

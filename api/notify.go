@@ -58,7 +58,7 @@ var notificationParams = []Param{
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	list, err := s.db.Webhooks(r.Context())
@@ -73,7 +73,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewWebhook
@@ -95,7 +95,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -116,7 +116,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -151,7 +151,7 @@ func redactOutbox(m *store.OutboxMessage) {
 }
 
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -206,7 +206,7 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -227,7 +227,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) replayOutbox(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")

@@ -75,7 +75,7 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewDepartment
@@ -91,7 +91,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in DepartmentPatch
@@ -116,7 +116,7 @@ func (s *Server) listCategories(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewCategory
@@ -133,7 +133,7 @@ func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin, kesu.RoleAuditor, kesu.RoleSupervisor); err != nil {
+	if err := require(r.Context(), kesu.PermStaff); err != nil {
 		return err
 	}
 	list, err := s.db.Users(r.Context())
@@ -145,7 +145,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in NewUser
@@ -189,7 +189,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in CategoryPatch
@@ -205,7 +205,7 @@ func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")

@@ -105,7 +105,7 @@ func (s *Server) relatedComplaints(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) checkDuplicates(w http.ResponseWriter, r *http.Request) error {
-	if err := kesu.Can(caller(r.Context()).Actor(), kesu.PermRegister); err != nil {
+	if err := require(r.Context(), kesu.PermRegister); err != nil {
 		return err
 	}
 	var in kesu.NewComplaint

@@ -139,7 +139,7 @@ func (s *Server) listExtensions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pendingExtensions(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleSupervisor, kesu.RoleDeptHead, kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermApprove); err != nil {
 		return err
 	}
 	list, err := s.db.PendingExtensions(r.Context(), 500)
@@ -213,7 +213,7 @@ func checkCalendar(spec *sla.CalendarSpec) error {
 }
 
 func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var spec sla.CalendarSpec
@@ -232,7 +232,7 @@ func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) replaceCalendar(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var spec sla.CalendarSpec
@@ -256,7 +256,7 @@ func (s *Server) replaceCalendar(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteCalendar(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	if err := s.db.DeleteSLACalendar(r.Context(), r.PathValue("name")); err != nil {
@@ -268,7 +268,7 @@ func (s *Server) deleteCalendar(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) importHolidays(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -424,7 +424,7 @@ func (b PolicyBody) policy() (sla.Policy, error) {
 }
 
 func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	var in PolicyBody
@@ -444,7 +444,7 @@ func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) replacePolicy(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := policyID(r)
@@ -473,7 +473,7 @@ func (s *Server) replacePolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) error {
-	if err := requireRole(r.Context(), kesu.RoleAdmin); err != nil {
+	if err := require(r.Context(), kesu.PermAdmin); err != nil {
 		return err
 	}
 	id, err := policyID(r)

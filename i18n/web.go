@@ -236,6 +236,9 @@ var _ = add(map[string]Message{
 	"perm.remedy.approve":     {"审批方案", "Approve remedies"},
 	"perm.reports.read":       {"报表", "Reports"},
 	"perm.audit.read":         {"审计日志", "Audit trail"},
+	"perm.staff.view":         {"查看员工", "Staff list"},
+	"perm.operations.manage":  {"运营配置（风险词、渠道）", "Operations (risk words, channels)"},
+	"perm.models.train":       {"训练分类模型", "Train models"},
 	"perm.admin":              {"系统管理", "Administration"},
 
 	"audit.title":    {"审计日志（查看个人信息与导出）", "Audit trail (unmask and export)"},
