@@ -644,19 +644,18 @@ func (db *DB) ComplaintByID(ctx context.Context, id int64) (kesu.Complaint, erro
 
 // QuarantinedEmail is a message that could not be taken in, kept raw.
 type QuarantinedEmail struct {
-	ID          int64     `json:"id"`
-	AccountID   int64     `json:"account_id,omitempty"`
-	UID         uint32    `json:"uid,omitempty"`
-	ContentKey  string    `json:"content_key"`
-	Size        int       `json:"size"`
-	Error       string    `json:"error"`
-	Status      string    `json:"status"` // held, released
-	Complaint   string    `json:"complaint,omitempty"`
-	Attempts    int       `json:"attempts"`
-	ReceivedAt  time.Time `json:"received_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Raw         []byte    `json:"-"`
-	complaintID int64
+	ID         int64     `json:"id"`
+	AccountID  int64     `json:"account_id,omitempty"`
+	UID        uint32    `json:"uid,omitempty"`
+	ContentKey string    `json:"content_key"`
+	Size       int       `json:"size"`
+	Error      string    `json:"error"`
+	Status     string    `json:"status"` // held, released
+	Complaint  string    `json:"complaint,omitempty"`
+	Attempts   int       `json:"attempts"`
+	ReceivedAt time.Time `json:"received_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Raw        []byte    `json:"-"`
 }
 
 // QuarantineEmail keeps a message that could not be taken in, and moves

@@ -307,17 +307,6 @@ func rowFault(err error) bool {
 	return false
 }
 
-func create(ctx context.Context, db *store.DB, in kesu.NewComplaint, actor kesu.Actor, now time.Time) (Outcome, string, error) {
-	res, err := db.CreateComplaint(ctx, in, actor, now, nil)
-	if err != nil {
-		return Failed, "", err
-	}
-	if res.Replayed {
-		return Present, res.Complaint.Number, nil
-	}
-	return Created, res.Complaint.Number, nil
-}
-
 // dryRun checks rows the way CreateComplaint would, without writing.
 type dryRun struct {
 	db         *store.DB
