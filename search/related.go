@@ -147,15 +147,13 @@ func (e *Engine) related(ctx context.Context, p probe) (Related, error) {
 	var ids []int64
 	dist := map[int64]int{}
 	if h != 0 {
-		fps, err := e.db.SimHashNeighbours(ctx, h, p.id, 20)
+		fps, err := e.db.NearDuplicates(ctx, h, p.id, e.MaxDistance, maxRelated)
 		if err != nil {
 			return Related{}, err
 		}
 		for _, fp := range fps {
-			if d := tokenize.Distance(h, fp.Hash); d <= e.MaxDistance {
-				dist[fp.ComplaintID] = d
-				ids = append(ids, fp.ComplaintID)
-			}
+			dist[fp.ComplaintID] = tokenize.Distance(h, fp.Hash)
+			ids = append(ids, fp.ComplaintID)
 		}
 	}
 	var linked []int64

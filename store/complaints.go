@@ -628,7 +628,7 @@ func (db *DB) UpdateComplaint(ctx context.Context, number string, p kesu.Complai
 		_, textChanged := diff["title"]
 		_, descChanged := diff["description"]
 		if textChanged || descChanged {
-			if err := tx.writeSimHash(ctx, &c, true); err != nil {
+			if err := tx.writeSimHash(ctx, &c); err != nil {
 				return err
 			}
 		}

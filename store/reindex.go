@@ -20,7 +20,7 @@ func (db *DB) Reindex(ctx context.Context, progress func(done int)) (int, error)
 				if err := tx.reindexComplaint(ctx, &batch[i]); err != nil {
 					return err
 				}
-				if err := tx.writeSimHash(ctx, &batch[i], true); err != nil {
+				if err := tx.writeSimHash(ctx, &batch[i]); err != nil {
 					return err
 				}
 			}

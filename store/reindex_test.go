@@ -48,7 +48,7 @@ func TestReindex(t *testing.T) {
 		if store.IsPostgresURL(dsn) {
 			wipe = `DELETE FROM complaint_search WHERE complaint_id > 0`
 		}
-		for _, q := range []string{wipe, `DELETE FROM complaint_simhash_bands`, `DELETE FROM complaint_simhash`} {
+		for _, q := range []string{wipe, `DELETE FROM complaint_simhash`} {
 			if err := f.db.ExecForTest(f.ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
@@ -56,7 +56,7 @@ func TestReindex(t *testing.T) {
 		if found("漏水") {
 			t.Fatal("found through a wiped index")
 		}
-		if fp, _ := f.db.SimHashNeighbours(f.ctx, tokenize.SimHash(in.Title, in.Description), 0, 20); len(fp) != 0 {
+		if fp, _ := f.db.NearDuplicates(f.ctx, tokenize.SimHash(in.Title, in.Description), 0, 0, 20); len(fp) != 0 {
 			t.Fatalf("fingerprints after the wipe: %+v", fp)
 		}
 		var progress []int
@@ -71,7 +71,7 @@ func TestReindex(t *testing.T) {
 		}
 		// The fingerprint is back: a lookup by the complaint's own SimHash finds it.
 		h := tokenize.SimHash(in.Title, in.Description)
-		if fp, err := f.db.SimHashNeighbours(f.ctx, h, 0, 20); err != nil || len(fp) != 1 || fp[0].ComplaintID != res.Complaint.ID {
+		if fp, err := f.db.NearDuplicates(f.ctx, h, 0, 0, 20); err != nil || len(fp) != 1 || fp[0].ComplaintID != res.Complaint.ID {
 			t.Fatalf("fingerprint lookup after reindex = %+v, %v", fp, err)
 		}
 		// Running it again changes nothing and still succeeds.

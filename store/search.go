@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -407,51 +406,23 @@ func (tx *Tx) reindexComplaint(ctx context.Context, c *kesu.Complaint) error {
 	return tx.indexComplaint(ctx, c, searchText(c)+" "+tokenize.Document(bodies...), true)
 }
 
-// writeSimHash stores the fingerprint of c's title and description and its
-// bands, replacing an earlier one.
-func (tx *Tx) writeSimHash(ctx context.Context, c *kesu.Complaint, replace bool) error {
-	h := int64(tokenize.SimHash(c.Title, c.Description))
-	if replace {
-		var old int64
-		err := tx.queryRow(ctx, `SELECT hash FROM complaint_simhash WHERE complaint_id = ?`, c.ID).Scan(&old)
-		if err == nil {
-			if old == h {
-				return nil
-			}
-			for _, b := range tokenize.Bands(uint64(old)) {
-				if _, err := tx.exec(ctx, `DELETE FROM complaint_simhash_bands WHERE band = ? AND complaint_id = ?`, b, c.ID); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM complaint_simhash WHERE complaint_id = ?`, c.ID); err != nil {
-				return err
-			}
-		} else if err != sql.ErrNoRows {
-			return tx.db.mapErr(err)
-		}
-	}
-	return tx.insertSimHash(ctx, c.ID, h)
-}
-
-// insertSimHash stores a new fingerprint and its bands.
-func (tx *Tx) insertSimHash(ctx context.Context, id, h int64) error {
-	if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)`, id, h); err != nil {
+// writeSimHash stores the fingerprint of c's title and description,
+// replacing an earlier one.
+func (tx *Tx) writeSimHash(ctx context.Context, c *kesu.Complaint) error {
+	h := tokenize.SimHash(c.Title, c.Description)
+	if _, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)
+		ON CONFLICT (complaint_id) DO UPDATE SET hash = excluded.hash`, c.ID, int64(h)); err != nil {
 		return err
 	}
-	// One statement for the eight bands: the single SQLite writer pays per
-	// statement, and this runs at every intake.
-	bands := tokenize.Bands(uint64(h))
-	args := make([]any, 0, 3*len(bands))
-	for _, b := range bands {
-		args = append(args, b, id, h)
-	}
-	_, err := tx.exec(ctx, insertBands, args...)
-	return err
+	tx.fingerprintChanged(c.ID, h)
+	return nil
 }
 
-// insertBands writes the eight bands of one fingerprint.
-var insertBands = `INSERT INTO complaint_simhash_bands(band, complaint_id, hash) VALUES ` +
-	strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(tokenize.Bands(0))), ", ")
+// insertSimHash stores a new complaint's fingerprint.
+func (tx *Tx) insertSimHash(ctx context.Context, id, h int64) error {
+	_, err := tx.exec(ctx, `INSERT INTO complaint_simhash(complaint_id, hash) VALUES (?, ?)`, id, h)
+	return err
+}
 
 // MessageTexts returns the message bodies of the given complaints, oldest
 // first per complaint.
@@ -492,44 +463,6 @@ func (db *DB) ComplaintsByID(ctx context.Context, ids []int64) ([]kesu.Complaint
 		args[i] = id
 	}
 	return list(ctx, db, scanComplaint, db.selectComplaint()+` WHERE c.id IN (`+qmarks(len(ids))+`)`, args...)
-}
-
-// Fingerprint is a stored SimHash.
-type Fingerprint struct {
-	ComplaintID int64
-	Hash        uint64
-}
-
-// SimHashNeighbours returns the complaints that share a band with h (at most
-// perBand newest per band, without exclude): the candidates for near
-// duplicates, to be checked by distance.
-func (db *DB) SimHashNeighbours(ctx context.Context, h uint64, exclude int64, perBand int) ([]Fingerprint, error) {
-	var parts []string
-	var args []any
-	for i, b := range tokenize.Bands(h) {
-		parts = append(parts, `SELECT * FROM (SELECT complaint_id, hash FROM complaint_simhash_bands WHERE band = ?
-			AND complaint_id <> ? ORDER BY complaint_id DESC LIMIT ?) AS s`+strconv.Itoa(i))
-		args = append(args, b, exclude, perBand)
-	}
-	fps, err := list(ctx, db, func(s scanner) (Fingerprint, error) {
-		var f Fingerprint
-		var h int64
-		err := s.Scan(&f.ComplaintID, &h)
-		f.Hash = uint64(h)
-		return f, err
-	}, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int64]bool{}
-	out := fps[:0]
-	for _, f := range fps {
-		if !seen[f.ComplaintID] {
-			seen[f.ComplaintID] = true
-			out = append(out, f)
-		}
-	}
-	return out, nil
 }
 
 // CustomerIDByContact finds the customer that a complaint from cu would be

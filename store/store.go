@@ -60,6 +60,8 @@ type DB struct {
 	effects []Effect // run inside every complaint change's transaction (effects.go)
 	// termDocs caches search-index document counts (SQLite; search.go).
 	termDocs termDocs
+	// fingerprints is the in-memory copy of the SimHashes (fingerprints.go).
+	fingerprints fingerprints
 	// outboxWake is called after a transaction that enqueued messages commits (outbox.go).
 	outboxWake []func()
 

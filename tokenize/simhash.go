@@ -97,14 +97,3 @@ func mix(h uint64) uint64 {
 
 // Distance is the number of differing bits of two SimHashes.
 func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
-
-// Bands splits a SimHash into eight 8-bit bands, numbered band*256+value.
-// Two fingerprints at most 7 bits apart agree on at least one band
-// (pigeonhole), so looking up each band finds every such near duplicate.
-func Bands(h uint64) [8]int64 {
-	var b [8]int64
-	for i := range b {
-		b[i] = int64(i)<<8 | int64(h>>(8*i)&0xff)
-	}
-	return b
-}
