@@ -47,7 +47,7 @@ func (n *Notifier) Effect(ctx context.Context, tx *store.Tx, ch store.Change) er
 	now := ev.At
 	evKey := "ev:" + strconv.FormatInt(ev.ID, 10)
 	if err := tx.EnqueueWebhooks(ctx, string(ev.Type), string(ev.Action), c.ID, evKey+":wh:",
-		webhookData(ev, c), now); err != nil {
+		func() map[string]any { return webhookData(ev, c) }, now); err != nil {
 		return err
 	}
 

@@ -48,12 +48,11 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 	}
 	doc := intakeDocOf(&c)
 	var res CreateResult
+	// A repeat is not looked for inside the transaction: the unique keys of
+	// idempotency_keys and complaints.external_id refuse it, the job rolls
+	// back, and the lookup below answers with the earlier complaint. The
+	// single writer thus spends nothing on the (rare) retries' check.
 	err = db.tx(ctx, func(tx *Tx) error {
-		var found bool
-		var err error // this attempt's; the retried transaction resets res too
-		if res, found, err = replayOf(ctx, tx, &c, idem); found || err != nil {
-			return err
-		}
 		cc := c
 		if err := tx.insertComplaint(ctx, &cc, actor, doc); err != nil {
 			return err
@@ -67,11 +66,12 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 		res.Complaint = cc
 		return nil
 	})
-	if kesu.ErrorCodeOf(err) == kesu.EConflict && !res.Replayed {
-		// A concurrent request with the same key or external id (PostgreSQL)
-		// won the race: answer with what it created.
-		if r, found, e := replayOf(ctx, db, &c, idem); found && e == nil {
-			return r, nil
+	if kesu.ErrorCodeOf(err) == kesu.EConflict {
+		// An earlier or concurrent request with the same key or external id
+		// registered the complaint: answer with it (or refuse the key's
+		// reuse for another body).
+		if r, found, e := replayOf(ctx, db, &c, idem); found {
+			return r, e
 		}
 	}
 	return res, err
@@ -81,8 +81,10 @@ func (db *DB) CreateComplaint(ctx context.Context, in kesu.NewComplaint, actor k
 // filling in ID, Number and the customer's ID.
 func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu.Actor, doc intakeDoc) error {
 	now := c.UpdatedAt
+	var categoryID int64
 	if c.Category != "" {
-		if _, err := tx.categoryID(ctx, c.Category); err != nil {
+		var err error
+		if categoryID, err = tx.categoryID(ctx, c.Category); err != nil {
 			return err
 		}
 	}
@@ -106,10 +108,10 @@ func (tx *Tx) insertComplaint(ctx context.Context, c *kesu.Complaint, actor kesu
 		nature, timing, level, priority, category_id, validity, intent, tags, product, product_model, order_no,
 		amount, currency, staff_involved, location, expect_remedy, expect_amount, expect_note, demand_reasonable,
 		external_id, occurred_at, registered_at, escalation, created_by, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM categories WHERE code = ?), ?, ?, ?, ?, ?, ?,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Number, string(c.Status), string(c.Kind), string(c.Channel), c.Title, c.Description, nullID(c.Customer.ID),
-		string(c.Nature), string(c.Timing), string(c.Level), string(c.Priority), c.Category, string(c.Validity),
+		string(c.Nature), string(c.Timing), string(c.Level), string(c.Priority), nullID(categoryID), string(c.Validity),
 		string(c.Intent), string(tags), c.Product, c.ProductModel, c.OrderNo,
 		int64(c.Amount), c.Currency, c.StaffInvolved, c.Location, string(c.Expectation.Remedy),
 		int64(c.Expectation.Amount), c.Expectation.Note, demand,

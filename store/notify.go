@@ -186,30 +186,42 @@ func (db *DB) Webhooks(ctx context.Context) ([]WebhookEndpoint, error) {
 }
 
 // EnqueueWebhooks queues one message per active endpoint subscribed to
-// eventType (or to eventType.action, or to "*"), in one statement, so an
-// event nobody subscribes to costs one indexless scan of a tiny table. The
+// eventType (or to eventType.action, or to "*"). The endpoints are looked up
+// first, in a tiny table, and data is only built and encoded when one
+// matches: most installations have none, and every change passes here. The
 // idempotency key is keyPrefix followed by the endpoint id.
 func (tx *Tx) EnqueueWebhooks(ctx context.Context, eventType, action string, complaintID int64, keyPrefix string,
-	data map[string]any, now time.Time) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
+	data func() map[string]any, now time.Time) error {
 	sub := eventType
 	if action != "" {
 		sub = eventType + "." + action
 	}
-	now = storedTime(now)
-	res, err := tx.exec(ctx, `INSERT INTO outbox(channel, recipient, template, locale, complaint_id, data,
-		idempotency_key, status, attempts, next_attempt_at, created_at)
-		SELECT 'webhook', CAST(id AS TEXT), 'event', 'zh-CN', ?, ?, ? || CAST(id AS TEXT), 'pending', 0, ?, ?
-		FROM webhook_endpoints WHERE active = ? AND (event_types LIKE '%,*,%' OR event_types LIKE ? OR event_types LIKE ?)
-		ON CONFLICT (idempotency_key) DO NOTHING`,
-		nullID(complaintID), string(b), keyPrefix, micros(now), micros(now), true, "%,"+eventType+",%", "%,"+sub+",%")
+	endpoints, err := txList(ctx, tx, scanInt64, `SELECT id FROM webhook_endpoints
+		WHERE active = ? AND (event_types LIKE '%,*,%' OR event_types LIKE ? OR event_types LIKE ?) ORDER BY id`,
+		true, "%,"+eventType+",%", "%,"+sub+",%")
+	if err != nil || len(endpoints) == 0 {
+		return err
+	}
+	b, err := json.Marshal(data())
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
+	now = storedTime(now)
+	queued := false
+	for _, id := range endpoints {
+		res, err := tx.exec(ctx, `INSERT INTO outbox(channel, recipient, template, locale, complaint_id, data,
+			idempotency_key, status, attempts, next_attempt_at, created_at)
+			VALUES ('webhook', ?, 'event', 'zh-CN', ?, ?, ?, 'pending', 0, ?, ?)
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			strconv.FormatInt(id, 10), nullID(complaintID), string(b), keyPrefix+strconv.FormatInt(id, 10), micros(now), micros(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			queued = true
+		}
+	}
+	if queued {
 		tx.wakeOutbox()
 	}
 	return nil
