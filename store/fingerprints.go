@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
-	"time"
 )
 
 // Near-duplicate lookup. Every complaint's SimHash is a row of
@@ -25,23 +24,16 @@ type Fingerprint struct {
 
 // fingerprints is the in-memory copy of complaint_simhash, ascending by id.
 type fingerprints struct {
-	mu       sync.RWMutex
-	loaded   bool
-	ids      []int64
-	hashes   []uint64
-	loadedAt time.Time
-	reload   bool // a full reload is running in the background
+	mu     sync.RWMutex
+	loaded bool
+	ids    []int64
+	hashes []uint64
 }
 
-const (
-	// fingerprintLag is how far below the newest id known the catch-up
-	// reads again: PostgreSQL commits concurrent intakes out of id order,
-	// so a smaller id can become visible after a larger one.
-	fingerprintLag = 1024
-	// fingerprintReload is how often the copy is read afresh, for changes
-	// another process made to older fingerprints (an edited title).
-	fingerprintReload = 10 * time.Minute
-)
+// fingerprintLag is how far below the newest id known the catch-up
+// reads again: PostgreSQL commits concurrent intakes out of id order,
+// so a smaller id can become visible after a larger one.
+const fingerprintLag = 1024
 
 // NearDuplicates returns the complaints whose fingerprint is within maxDist
 // bits of h, newest first, at most limit, without exclude.
@@ -66,28 +58,13 @@ func (db *DB) NearDuplicates(ctx context.Context, h uint64, exclude int64, maxDi
 func (db *DB) catchUpFingerprints(ctx context.Context) error {
 	fp := &db.fingerprints
 	fp.mu.RLock()
-	loaded, from, stale := fp.loaded, int64(0), false
+	loaded, from := fp.loaded, int64(0)
 	if n := len(fp.ids); n > 0 {
 		from = fp.ids[n-1]
 	}
-	stale = loaded && !fp.reload && time.Since(fp.loadedAt) > fingerprintReload
 	fp.mu.RUnlock()
 	if !loaded {
-		return db.loadFingerprints(ctx)
-	}
-	if stale {
-		fp.mu.Lock()
-		fp.reload = true
-		fp.mu.Unlock()
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := db.loadFingerprints(ctx); err != nil {
-				fp.mu.Lock()
-				fp.reload = false
-				fp.mu.Unlock()
-			}
-		}()
+		return db.RefreshFingerprints(ctx)
 	}
 	if db.dialect == dialectPostgres {
 		from = max(0, from-fingerprintLag)
@@ -104,9 +81,11 @@ func (db *DB) catchUpFingerprints(ctx context.Context) error {
 	return nil
 }
 
-// loadFingerprints replaces the copy with every stored fingerprint.
-func (db *DB) loadFingerprints(ctx context.Context) error {
-	at := time.Now()
+// RefreshFingerprints reads the copy afresh: the server does it at start,
+// so that no lookup waits for the first load (a second per million), and
+// then now and again for older fingerprints another process changed (an
+// edited title).
+func (db *DB) RefreshFingerprints(ctx context.Context) error {
 	rows, err := db.readFingerprints(ctx, 0)
 	if err != nil {
 		return err
@@ -127,7 +106,7 @@ func (db *DB) loadFingerprints(ctx context.Context) error {
 			break
 		}
 	}
-	fp.ids, fp.hashes, fp.loaded, fp.loadedAt, fp.reload = ids, hashes, true, at, false
+	fp.ids, fp.hashes, fp.loaded = ids, hashes, true
 	return nil
 }
 

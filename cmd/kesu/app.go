@@ -148,6 +148,9 @@ func (a *App) wire(ctx context.Context) error {
 		SecureCookies: secure, Classify: classifier, Search: apiCfg.Search}); err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
+	// Near-duplicate lookups scan a copy of the fingerprints: loaded at start,
+	// read afresh for edits other processes made.
+	a.Workers = append(a.Workers, periodic("fingerprints", 10*time.Minute, db.RefreshFingerprints))
 	a.Workers = append(a.Workers, periodic("session-sweep", time.Hour, func(ctx context.Context) error {
 		return db.DeleteExpiredSessions(ctx, a.Clock.Now()) // ended sessions, old login attempts
 	}))

@@ -79,6 +79,9 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		printRow(stdout, db.Dialect(), n, fmt.Sprintf("two-character query, %s, 50 per page", order), ds, selfCPU()-cpu0)
 	}
+	if err := db.RefreshFingerprints(ctx); err != nil { // as the server does at start
+		return err
+	}
 	gen := &benchload.Generator{Seed: 7, Now: time.Now()}
 	var ds []time.Duration
 	cpu0 := selfCPU()
