@@ -84,7 +84,9 @@ func (db *DB) catchUpFingerprints(ctx context.Context) error {
 // RefreshFingerprints reads the copy afresh: the server does it at start,
 // so that no lookup waits for the first load (a second per million), and
 // then now and again for older fingerprints another process changed (an
-// edited title).
+// edited title). An edit committed while it reads may be replaced by the
+// value read before it, until the next refresh: a hint for agents, not a
+// record, can afford that.
 func (db *DB) RefreshFingerprints(ctx context.Context) error {
 	rows, err := db.readFingerprints(ctx, 0)
 	if err != nil {
