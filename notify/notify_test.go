@@ -69,7 +69,7 @@ func newFixture(t *testing.T, dsn string, cfg Config) *fixture {
 	}
 	f.n = New(cfg)
 	db.AddEffect(f.n.Effect)
-	db.OnOutbox(f.n.Wake)
+	db.OnOutbox(f.n.Channels(), f.n.Wake)
 	return f
 }
 
@@ -405,7 +405,7 @@ func TestWorkerRun(t *testing.T) {
 		n := New(Config{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
 		db.AddEffect(n.Effect)
-		db.OnOutbox(n.Wake)
+		db.OnOutbox(n.Channels(), n.Wake)
 		rc := &receiver{secret: secret, failures: 2, applied: map[string]int{}}
 		srv := httptest.NewServer(rc)
 		defer srv.Close()

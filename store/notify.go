@@ -222,7 +222,7 @@ func (tx *Tx) EnqueueWebhooks(ctx context.Context, eventType, action string, com
 		}
 	}
 	if queued {
-		tx.wakeOutbox()
+		tx.wakeOutbox("webhook")
 	}
 	return nil
 }

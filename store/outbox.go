@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,21 +70,32 @@ func (tx *Tx) Enqueue(ctx context.Context, m OutboxMessage, now time.Time) error
 		m.Channel, m.Recipient, m.Template, m.Locale, nullID(m.ComplaintID), string(data),
 		m.IdempotencyKey, micros(due), micros(now))
 	if err == nil {
-		tx.wakeOutbox()
+		tx.wakeOutbox(m.Channel)
 	}
 	return err
 }
 
 // OnOutbox registers fn to be called after every transaction that enqueued
-// outbox messages commits (the delivery worker's wake-up). Call it while
-// wiring, before the database is shared between goroutines.
-func (db *DB) OnOutbox(fn func()) {
-	db.outboxWake = append(db.outboxWake, fn)
+// outbox messages of one of channels commits (the delivery worker's
+// wake-up). Messages no worker here delivers (email without SMTP, say) wake
+// nobody: they wait for a process that can send them. Call it while wiring,
+// before the database is shared between goroutines.
+func (db *DB) OnOutbox(channels []string, fn func()) {
+	db.outboxWake = append(db.outboxWake, outboxWaker{channels: channels, fn: fn})
 }
 
-func (tx *Tx) wakeOutbox() {
-	for _, fn := range tx.db.outboxWake {
-		tx.AfterCommit(fn)
+type outboxWaker struct {
+	channels []string
+	fn       func()
+}
+
+// wakeOutbox wakes, after the commit, the workers that deliver channel; an
+// empty channel (a replay of any message) wakes them all.
+func (tx *Tx) wakeOutbox(channel string) {
+	for _, w := range tx.db.outboxWake {
+		if channel == "" || slices.Contains(w.channels, channel) {
+			tx.AfterCommit(w.fn)
+		}
 	}
 }
 
@@ -219,9 +231,15 @@ func (db *DB) NextOutboxDue(ctx context.Context, channels []string) (due time.Ti
 	if len(channels) == 0 {
 		return time.Time{}, false, nil
 	}
-	inList, args := placeholders(channels)
+	// One MIN per channel, each read off the end of the index.
+	parts := make([]string, len(channels))
+	args := make([]any, len(channels))
+	for i, ch := range channels {
+		parts[i] = `SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending' AND channel = ?`
+		args[i] = ch
+	}
 	var next sql.NullInt64
-	err = db.queryRow(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel IN (`+inList+`)`,
+	err = db.queryRow(ctx, `SELECT MIN(due) FROM (`+strings.Join(parts, ` UNION ALL `)+`) AS per_channel`,
 		args...).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, false, db.mapErr(err)
@@ -324,7 +342,7 @@ func (db *DB) ReplayOutbox(ctx context.Context, id int64, now time.Time) (Outbox
 		if n, _ := res.RowsAffected(); n == 0 {
 			return kesu.Errorf(kesu.ENotFound, "no outbox message %d", id)
 		}
-		tx.wakeOutbox()
+		tx.wakeOutbox("")
 		return nil
 	})
 	if err != nil {

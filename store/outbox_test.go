@@ -29,7 +29,7 @@ func TestOutboxClaimIsExclusive(t *testing.T) {
 		defer b.Close()
 		woken := 0
 		var mu sync.Mutex
-		a.OnOutbox(func() { mu.Lock(); woken++; mu.Unlock() })
+		a.OnOutbox([]string{"webhook"}, func() { mu.Lock(); woken++; mu.Unlock() })
 		const n = 120
 		for i := range n {
 			if err := a.Enqueue(ctx, store.OutboxMessage{Channel: "webhook", Recipient: "1", Template: "event",
@@ -39,6 +39,11 @@ func TestOutboxClaimIsExclusive(t *testing.T) {
 		}
 		// A repeated key is ignored.
 		if err := a.Enqueue(ctx, store.OutboxMessage{Channel: "webhook", Recipient: "1", Template: "event", IdempotencyKey: "k0"}, t0); err != nil {
+			t.Fatal(err)
+		}
+		// A message of a channel the woken worker does not deliver wakes nobody.
+		if err := a.Enqueue(ctx, store.OutboxMessage{Channel: "email", Recipient: "a@example.com", Template: "ack",
+			IdempotencyKey: "email-0"}, t0); err != nil {
 			t.Fatal(err)
 		}
 		if woken != n+1 {

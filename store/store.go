@@ -62,8 +62,9 @@ type DB struct {
 	termDocs termDocs
 	// fingerprints is the in-memory copy of the SimHashes (fingerprints.go).
 	fingerprints fingerprints
-	// outboxWake is called after a transaction that enqueued messages commits (outbox.go).
-	outboxWake []func()
+	// outboxWake is called after a transaction that enqueued messages of its
+	// channels commits (outbox.go).
+	outboxWake []outboxWaker
 
 	// SQLite only: prepared statements by query text, and the group-commit
 	// writer (see writer.go).

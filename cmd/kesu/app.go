@@ -129,7 +129,7 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	db.AddEffect(notifier.Effect) // acknowledgements, status emails, in-app notices, webhooks: in the change's transaction
-	db.OnOutbox(notifier.Wake)    // an enqueue wakes the worker after its commit
+	db.OnOutbox(notifier.Channels(), notifier.Wake) // an enqueue it can deliver wakes the worker after its commit
 	a.Workers = append(a.Workers, Worker{Name: "outbox", Run: notifier.Run})
 	// --- channels (channels) ---
 	// Signed callbacks' replay cache: nonces and message ids are refused for
@@ -310,10 +310,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Addr, "addr", envOr("KESU_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env KESU_ADDR)")
 	fs.StringVar(&cfg.LogLevel, "log-level", envOr("KESU_LOG_LEVEL", "info"), "debug, info, warn or error (env KESU_LOG_LEVEL)")
 	cfg.notifyFlags(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (for `go tool pprof`)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	tuneGC()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	app, err := OpenApp(ctx, cfg, stderr)
 	if err != nil {
 		return err

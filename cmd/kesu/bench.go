@@ -54,6 +54,7 @@ type intakeBench struct {
 	Clients     int
 	Duration    time.Duration
 	Warmup      time.Duration
+	CPUProfile  string
 }
 
 func runBenchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +68,7 @@ func runBenchIntake(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&b.Clients, "clients", 32, "concurrent clients, each with a keep-alive connection")
 	fs.DurationVar(&b.Duration, "duration", 10*time.Second, "measured duration")
 	fs.DurationVar(&b.Warmup, "warmup", 2*time.Second, "load before measuring (stored, not measured)")
+	fs.StringVar(&b.CPUProfile, "cpuprofile", "", "have the server write a Go CPU profile of its whole run to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -113,8 +115,15 @@ func (b intakeBench) run(ctx context.Context, stdout, stderr io.Writer) error {
 		defer drop()
 		shown = redact(b.DB) + " (fresh schema)"
 	}
-	srv, err := startServer(exe, []string{"--db", dsn, "--files", filepath.Join(dir, "files"), "--log-level", "warn"},
-		dir, b.Token == "")
+	serveArgs := []string{"--db", dsn, "--files", filepath.Join(dir, "files"), "--log-level", "warn"}
+	if b.CPUProfile != "" {
+		abs, err := filepath.Abs(b.CPUProfile) // the server runs in the temp dir
+		if err != nil {
+			return err
+		}
+		serveArgs = append(serveArgs, "--cpuprofile", abs)
+	}
+	srv, err := startServer(exe, serveArgs, dir, b.Token == "")
 	if err != nil {
 		return err
 	}

@@ -156,15 +156,11 @@ func (b slaBench) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 
 	if b.CPUProfile != "" {
-		f, err := os.Create(b.CPUProfile)
+		stop, err := startCPUProfile(b.CPUProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	// Backlog: everything overdue fires at once (breach + escalation each).
 	t0 := time.Now()
@@ -253,4 +249,17 @@ func benchClock(due time.Time, cal *sla.Calendar) sla.Clock {
 	start := due.Add(-72 * time.Hour)
 	return sla.Clock{Policy: "bench", Calendar: cal.Name, WarnShare: 0.75, Milestones: []sla.Milestone{{
 		Name: sla.Resolve, State: sla.Running, Target: 72 * time.Hour, Start: &start, Due: &due, Warned: true}}}
+}
+
+// startCPUProfile writes a Go CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
