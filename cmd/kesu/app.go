@@ -128,7 +128,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db.AddEffect(notifier.Effect) // acknowledgements, status emails, in-app notices, webhooks: in the change's transaction
+	db.AddEffect(notifier.Effect)                   // acknowledgements, status emails, in-app notices, webhooks: in the change's transaction
 	db.OnOutbox(notifier.Channels(), notifier.Wake) // an enqueue it can deliver wakes the worker after its commit
 	a.Workers = append(a.Workers, Worker{Name: "outbox", Run: notifier.Run})
 	// --- channels (channels) ---
