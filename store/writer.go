@@ -48,29 +48,39 @@ func (db *DB) stopWriter() {
 const checkpointEvery = 250 * time.Millisecond
 
 // walResetFrames is the WAL size (in 8 KiB pages: 128 MiB) past which the
-// checkpointer empties the WAL even though the writer is busy.
-const walResetFrames = 16384
+// checkpointer tries to empty the WAL at a moment the writer is idle, and
+// walForceFrames (1 GiB) the size past which it holds the writer back to do
+// so.
+const (
+	walResetFrames = 16384
+	walForceFrames = 8 * walResetFrames
+)
 
 // runCheckpointer copies committed WAL frames into the database file after
 // writes, at most every checkpointEvery, on its own connection: PASSIVE
 // checkpoints never block the writer, and the writer (which has automatic
 // checkpoints turned off) never spends its time on them. An idle database
 // costs nothing: the checkpointer waits for a poke from the writer.
+//
+// Under a sustained load (a bulk import) the writer appends new frames
+// before each PASSIVE checkpoint has caught up, so SQLite never gets to start
+// the WAL over and the file grows without bound (4.7 GB while seeding a
+// million complaints). Past walResetFrames a TRUNCATE checkpoint empties it.
+// That checkpoint takes the write lock and then waits for readers, sleeping
+// in SQLite's busy handler (1, 2, 5, 10 ... 100 ms) while the writer is held
+// back: intake stalled for up to 400 ms each time. So it is tried without
+// waiting first (busy timeout 0: it gives up at once unless the writer is
+// between transactions and no reader is in the way) and only past
+// walForceFrames allowed to wait.
 func (db *DB) runCheckpointer() {
 	defer close(db.checkpointDone)
 	for {
 		select {
 		case <-db.checkpointPoke:
-			// Under a sustained load (a bulk import) the writer appends new
-			// frames before each PASSIVE checkpoint has caught up, so SQLite
-			// never gets to start the WAL over and the file grows without
-			// bound (4.7 GB while seeding a million complaints). Once it is
-			// past walResetFrames, a TRUNCATE checkpoint holds the writer
-			// back for the few frames left and empties the file.
 			var busy, frames, done int
 			err := db.checkpointDB.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
 			if err == nil && frames > walResetFrames {
-				db.checkpointDB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+				db.truncateWAL(frames > walForceFrames)
 			}
 			select {
 			case <-time.After(checkpointEvery):
@@ -78,10 +88,28 @@ func (db *DB) runCheckpointer() {
 			}
 		case <-db.quit:
 			<-db.stopped // the writer has finished: fold the WAL back in
-			db.checkpointDB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			db.truncateWAL(true)
 			return
 		}
 	}
+}
+
+// truncateWAL checkpoints the whole WAL and empties it; unless wait, only if
+// that is possible right now.
+func (db *DB) truncateWAL(wait bool) {
+	ctx := context.Background()
+	conn, err := db.checkpointDB.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if !wait {
+		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+			return
+		}
+		defer conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000")
+	}
+	conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 }
 
 // pokeCheckpointer asks for a checkpoint soon, without waiting.
