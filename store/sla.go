@@ -571,7 +571,7 @@ func (db *DB) SeedSLABench(ctx context.Context, rows []BenchClock) error {
 				args = append(args, r.Number, micros(r.RegisteredAt), micros(r.RegisteredAt))
 			}
 			q.WriteString(" RETURNING id")
-			rs, err := tx.tx.QueryContext(ctx, db.q(q.String()), args...)
+			rs, err := tx.tx.QueryContext(tx.statementContext(ctx), db.q(q.String()), args...)
 			if err != nil {
 				return err
 			}
@@ -606,7 +606,7 @@ func (db *DB) SeedSLABench(ctx context.Context, rows []BenchClock) error {
 				status, due := r.Clock.Status()
 				args = append(args, ids[j], string(b), nullMicros(r.Clock.Next()), status, nullMicros(due), micros(r.RegisteredAt))
 			}
-			if _, err := tx.tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
+			if _, err := tx.tx.ExecContext(tx.statementContext(ctx), db.q(q.String()), args...); err != nil {
 				return err
 			}
 		}

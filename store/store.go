@@ -421,6 +421,7 @@ func (db *DB) q(query string) string {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.statementContext(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		r, err := st.ExecContext(ctx, args...)
 		return r, tx.db.mapErr(err)
@@ -430,6 +431,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.statementContext(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -437,12 +439,29 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.statementContext(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, tx.db.mapErr(err)
 	}
 	rows, err := tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 	return rows, tx.db.mapErr(err)
+}
+
+// statementContext is the context a statement of this transaction runs
+// under. On SQLite the transaction is a group commit shared by many callers,
+// and the driver answers a cancelled context by interrupting the connection:
+// an interrupted write rolls back the whole shared transaction, failing
+// every other caller's job with it. So one caller's cancellation (a client
+// that hung up) never reaches a running statement; jobs are short, and
+// runBatch skips a job whose context ended before it started. Without a
+// done channel the driver also skips the watcher goroutine it would start
+// for every statement. PostgreSQL transactions are the caller's own.
+func (tx *Tx) statementContext(ctx context.Context) context.Context {
+	if tx.db.dialect == dialectSQLite {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // stmt returns the transaction's handle on a cached prepared statement
