@@ -67,28 +67,64 @@ var (
 // MaskText masks identity numbers, mobile numbers and email addresses that
 // appear inside free text (descriptions, notes, messages).
 func MaskText(s string) string {
-	if s == "" {
+	// Most texts hold no such thing, and scanning the digit runs rules the
+	// patterns out without running them: an identity number is a run of 17
+	// digits (and a check character), a mobile number 11 digits that single
+	// spaces or hyphens may split, an email address has an @.
+	longest, split := digitRuns(s)
+	if longest >= 17 {
+		s = idNumberPattern.ReplaceAllStringFunc(s, MaskIDNumber)
+	}
+	if split >= 11 {
+		s = maskMobiles(s)
+	}
+	if strings.IndexByte(s, '@') < 0 {
 		return s
 	}
-	s = idNumberPattern.ReplaceAllStringFunc(s, MaskIDNumber)
-	if spans := mobileSpans(s); len(spans) > 0 {
-		var b strings.Builder
-		last := 0
-		for _, sp := range spans {
-			digits := strings.Map(func(r rune) rune {
-				if r >= '0' && r <= '9' {
-					return r
-				}
-				return -1
-			}, s[sp[0]:sp[1]])
-			b.WriteString(s[last:sp[0]])
-			b.WriteString(MaskPhone(digits[len(digits)-11:]))
-			last = sp[1]
-		}
-		b.WriteString(s[last:])
-		s = b.String()
-	}
 	return emailPattern.ReplaceAllStringFunc(s, MaskEmail)
+}
+
+// digitRuns returns the length of the longest run of ASCII digits in s, and
+// the most digits in a run where single spaces or hyphens may stand between
+// digits.
+func digitRuns(s string) (longest, split int) {
+	run, splitRun := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			run++
+			splitRun++
+		case (c == ' ' || c == '-') && run > 0:
+			run = 0 // the split run goes on if a digit follows
+		default:
+			run, splitRun = 0, 0
+		}
+		longest, split = max(longest, run), max(split, splitRun)
+	}
+	return longest, split
+}
+
+// maskMobiles masks the mobile numbers in s (mobileSpans).
+func maskMobiles(s string) string {
+	spans := mobileSpans(s)
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		number := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s[sp[0]:sp[1]])
+		b.WriteString(s[last:sp[0]])
+		b.WriteString(MaskPhone(number[len(number)-11:]))
+		last = sp[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // mobileSpans finds mobile numbers standing on their own: a match inside a

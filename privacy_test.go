@@ -47,13 +47,41 @@ func TestMasking(t *testing.T) {
 }
 
 func FuzzMaskText(f *testing.F) {
-	for _, s := range []string{"13812345678", "a@b.cn", "110105199001011234", "电话：+86 138 1234 5678", "\xff\xfe"} {
+	for _, s := range []string{"13812345678", "a@b.cn", "110105199001011234", "电话：+86 138 1234 5678", "\xff\xfe",
+		"1381234567", "11010519900101123X 13812345678", "订单 2026112300012 退款", "x@y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := MaskText(s)
 		if len(mobileSpans(out)) > 0 {
 			t.Fatalf("MaskText(%q) = %q still holds a mobile number", s, out)
+		}
+		// The digit and @ counts only skip patterns that cannot match.
+		if all := maskTextWithEveryPattern(s); out != all {
+			t.Fatalf("MaskText(%q) = %q, every pattern run gives %q", s, out, all)
+		}
+	})
+}
+
+func maskTextWithEveryPattern(s string) string {
+	s = idNumberPattern.ReplaceAllStringFunc(s, MaskIDNumber)
+	s = maskMobiles(s)
+	return emailPattern.ReplaceAllStringFunc(s, MaskEmail)
+}
+
+// BenchmarkMaskText masks a typical description without personal data, and
+// one with a phone number and an email address.
+func BenchmarkMaskText(b *testing.B) {
+	plain := "我于11月20日在贵店购买的洗衣机到货后无法开机，联系客服三次均无答复，要求退货退款并赔偿误工损失。订单号 2026112012"
+	personal := plain + "，电话 13812345678，邮箱 zhang.san@example.com"
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			MaskText(plain)
+		}
+	})
+	b.Run("personal", func(b *testing.B) {
+		for b.Loop() {
+			MaskText(personal)
 		}
 	})
 }
