@@ -222,6 +222,13 @@ func (n *Notifier) deliver(ctx context.Context, m store.OutboxMessage) error {
 	started := n.cfg.Clock.Now()
 	clockStart := time.Now()
 	a := store.Attempt{StartedAt: started}
+	if until, ok := validUntil(m); ok && started.After(until) {
+		// Sent late it would mislead (an acknowledgement days after the
+		// complaint, a code that no longer works): the log says why not.
+		a.Error = "expired: not sent before " + until.Format(time.RFC3339)
+		n.log.Warn("outbox message expired", "id", m.ID, "channel", m.Channel, "template", m.Template, "valid_until", until)
+		return n.db.OutboxFailed(ctx, m, a, nil)
+	}
 	var code int
 	var newData map[string]any
 	var err error
@@ -269,6 +276,27 @@ func (n *Notifier) deliver(ctx context.Context, m store.OutboxMessage) error {
 }
 
 // dataString reads a string from a message's data.
+// AckLifetime is how long an acknowledgement is worth sending: by then a
+// person should have answered the complaint (DOMAIN.md: a human response
+// within 24 hours), and "we have received your complaint" would only confuse.
+// It matters when a channel was down or not configured for a while.
+const AckLifetime = 24 * time.Hour
+
+// validUntil is the time after which m must not be sent: its data's
+// "expires_at" (RFC 3339; one-time codes), or for an acknowledgement
+// AckLifetime after it was queued.
+func validUntil(m store.OutboxMessage) (time.Time, bool) {
+	if s := dataString(m, "expires_at"); s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, true
+		}
+	}
+	if m.Template == "ack" {
+		return m.CreatedAt.Add(AckLifetime), true
+	}
+	return time.Time{}, false
+}
+
 func dataString(m store.OutboxMessage, key string) string {
 	switch v := m.Data[key].(type) {
 	case string:

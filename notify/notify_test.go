@@ -577,6 +577,45 @@ func TestUnconfiguredChannelWaits(t *testing.T) {
 	})
 }
 
+// A message that waited past its use is not sent late: an acknowledgement a
+// day after the complaint (the email channel was down or not yet set up), a
+// one-time code after it stopped working. Other messages still go.
+func TestStaleMessagesExpire(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		mp := startMailpit(t)
+		f := newFixture(t, dsn, Config{SMTP: mp.smtp()})
+		c := f.complaint(t, "zhangsan@example.com") // its acknowledgement waits
+		f.clock.Advance(AckLifetime + time.Minute)
+		now := f.clock.Now()
+		for _, m := range []store.OutboxMessage{
+			{Channel: "email", Recipient: "lisi@example.com", Template: "otp", IdempotencyKey: "otp-late",
+				Data: map[string]any{"code": "493817", "number": c.Number, "expires_at": now.Add(10 * time.Minute).Format(time.RFC3339Nano)}},
+			{Channel: "email", Recipient: "lisi@example.com", Template: "message", ComplaintID: c.ID, IdempotencyKey: "msg-late",
+				Data: map[string]any{"body": "您好，已为您安排退款。"}},
+		} {
+			if err := f.db.Enqueue(f.ctx, m, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.clock.Advance(11 * time.Minute)
+		if got := f.deliver(t); got != 3 {
+			t.Fatalf("claimed %d messages, want 3", got)
+		}
+		for tpl, want := range map[string]string{"ack": "dead", "otp": "dead", "message": "sent"} {
+			msgs := f.outbox(t, store.OutboxFilter{Template: tpl})
+			if len(msgs) != 1 || msgs[0].Status != want {
+				t.Fatalf("%s: %+v, want status %s", tpl, msgs, want)
+			}
+			if want == "dead" && !strings.Contains(msgs[0].LastError, "expired") {
+				t.Errorf("%s: last error %q does not say it expired", tpl, msgs[0].LastError)
+			}
+		}
+		if msgs := mp.waitFor(t, 1); len(msgs) != 1 {
+			t.Fatalf("mailpit received %d messages, want only the reply", len(msgs))
+		}
+	})
+}
+
 func TestSignature(t *testing.T) {
 	body := []byte(`{"id":"ev:1:wh:1"}`)
 	at := time.Unix(1_800_000_000, 0)

@@ -152,7 +152,8 @@ func (db *DB) RequestPortalCode(ctx context.Context, req CodeRequest, lim Portal
 			return err // nobody to send to (unknown number, messaging-only customer): nothing is said about it
 		}
 		return tx.Enqueue(ctx, OutboxMessage{Channel: channel, Recipient: to, Template: "otp", Locale: req.Locale,
-			ComplaintID: id, Data: map[string]any{"code": code, "number": number},
+			ComplaintID: id, Data: map[string]any{"code": code, "number": number,
+				"expires_at": now.Add(lim.CodeTTL).Format(time.RFC3339Nano)}, // not sent once the code is dead
 			IdempotencyKey: fmt.Sprintf("otp:%d", codeID)}, now)
 	})
 	return limited, err
