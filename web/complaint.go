@@ -320,6 +320,17 @@ func (s *Server) decideApproval(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/complaints/"+number, "flash.done")
 }
 
+// formEnum is the posted value of a classification field, or nil when it is
+// empty (left as it is); the store checks that it is one of the allowed values.
+func formEnum[T ~string](r *http.Request, name string) *T {
+	v := r.PostFormValue(name)
+	if v == "" {
+		return nil
+	}
+	t := T(v)
+	return &t
+}
+
 // edit changes classification and details (store.UpdateComplaint, as the
 // API's PATCH). Empty fields are left as they are.
 func (s *Server) edit(w http.ResponseWriter, r *http.Request) error {
@@ -339,30 +350,8 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Title, p.Category, p.Cause, p.CauseNote = str("title"), str("category"), str("cause"), str("cause_note")
 	p.Product, p.ProductModel, p.OrderNo, p.StaffInvolved, p.Location = str("product"), str("product_model"), str("order_no"), str("staff_involved"), str("location")
-	if v := r.PostFormValue("level"); v != "" {
-		l := kesu.Level(v)
-		p.Level = &l
-	}
-	if v := r.PostFormValue("nature"); v != "" {
-		n := kesu.Nature(v)
-		p.Nature = &n
-	}
-	if v := r.PostFormValue("timing"); v != "" {
-		t := kesu.Timing(v)
-		p.Timing = &t
-	}
-	if v := r.PostFormValue("priority"); v != "" {
-		t := kesu.Priority(v)
-		p.Priority = &t
-	}
-	if v := r.PostFormValue("validity"); v != "" {
-		t := kesu.Validity(v)
-		p.Validity = &t
-	}
-	if v := r.PostFormValue("intent"); v != "" {
-		t := kesu.Intent(v)
-		p.Intent = &t
-	}
+	p.Level, p.Nature, p.Timing = formEnum[kesu.Level](r, "level"), formEnum[kesu.Nature](r, "nature"), formEnum[kesu.Timing](r, "timing")
+	p.Priority, p.Validity, p.Intent = formEnum[kesu.Priority](r, "priority"), formEnum[kesu.Validity](r, "validity"), formEnum[kesu.Intent](r, "intent")
 	if v := r.PostFormValue("escalation"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

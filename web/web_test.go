@@ -216,6 +216,14 @@ func TestHandlingOnThePages(t *testing.T) {
 		if bad.status != 400 || !strings.Contains(bad.body, `role="alert"`) {
 			t.Errorf("intake without contact: %d", bad.status)
 		}
+		// The edit form changes the classification fields it names and leaves
+		// the empty ones as they are.
+		before := mustComplaint(t, f, number)
+		agent.get("/complaints/" + number)
+		agent.post("/complaints/"+number+"/edit", url.Values{"level": {"major"}, "priority": {"high"}, "nature": {""}})
+		if c := mustComplaint(t, f, number); c.Level != kesu.LevelMajor || c.Priority != kesu.PriorityHigh || c.Nature != before.Nature {
+			t.Errorf("after edit: level %q priority %q nature %q (was %q)", c.Level, c.Priority, c.Nature, before.Nature)
+		}
 		// Accept and dispatch with the action buttons.
 		agent.get("/complaints/" + number)
 		agent.post("/complaints/"+number+"/transition", url.Values{"action": {"accept"}})
