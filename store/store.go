@@ -268,6 +268,10 @@ type Tx struct {
 	// afterCommit collects the current job's AfterCommit functions; db.tx
 	// runs them once the job's transaction has committed.
 	afterCommit *[]func()
+	// handles are this transaction's handles on cached prepared statements
+	// (SQLite): a group commit runs the same dozen statements for every job,
+	// and a new handle per statement costs as much as binding its arguments.
+	handles map[*sql.Stmt]*sql.Stmt
 }
 
 // AfterCommit runs fn after this transaction commits, and never if it rolls
@@ -474,7 +478,15 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st == nil {
 		return nil
 	}
-	return tx.tx.StmtContext(ctx, st)
+	if h := tx.handles[st]; h != nil {
+		return h
+	}
+	if tx.handles == nil {
+		tx.handles = map[*sql.Stmt]*sql.Stmt{}
+	}
+	h := tx.tx.StmtContext(ctx, st)
+	tx.handles[st] = h
+	return h
 }
 
 // insert runs an INSERT into a table whose id is its key and returns the

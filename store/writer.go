@@ -184,6 +184,7 @@ func (db *DB) runBatch(batch []*writeJob) {
 		return
 	}
 	tx := &Tx{db: db, tx: sqlTx}
+	bg := context.Background() // savepoints are the batch's, not a job's
 	single := len(batch) == 1
 	ok := 0
 	for i, job := range batch {
@@ -192,7 +193,7 @@ func (db *DB) runBatch(batch []*writeJob) {
 			continue
 		}
 		if !single {
-			if _, err := sqlTx.Exec("SAVEPOINT job"); err != nil {
+			if _, err := tx.exec(bg, "SAVEPOINT job"); err != nil {
 				results[i] = err
 				continue
 			}
@@ -203,7 +204,7 @@ func (db *DB) runBatch(batch []*writeJob) {
 			tx.deferred = tx.deferred[:mark] // the job's deferred work goes with it
 			results[i] = err
 			if !single {
-				if _, rbErr := sqlTx.Exec("ROLLBACK TO job"); rbErr != nil {
+				if _, rbErr := tx.exec(bg, "ROLLBACK TO job"); rbErr != nil {
 					// The transaction is unusable: fail the whole batch.
 					sqlTx.Rollback()
 					for k := range results {
@@ -214,12 +215,12 @@ func (db *DB) runBatch(batch []*writeJob) {
 					finish(rbErr)
 					return
 				}
-				sqlTx.Exec("RELEASE job")
+				tx.exec(bg, "RELEASE job")
 			}
 			continue
 		}
 		if !single {
-			if _, err := sqlTx.Exec("RELEASE job"); err != nil {
+			if _, err := tx.exec(bg, "RELEASE job"); err != nil {
 				results[i] = err
 				continue
 			}
