@@ -142,12 +142,27 @@ const (
 var (
 	phonePattern    = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	mobileNumber    = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 	phoneStrip      = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\u00a0", "")
 )
 
 // NormalizePhone strips spacing and punctuation; it does not invent a
 // country code.
 func NormalizePhone(p string) string { return phoneStrip.Replace(strings.TrimSpace(p)) }
+
+// IsMobile reports whether phone is a mainland China mobile number (11
+// digits from 13-19, optionally after +86, 86 or 0086), one that can
+// receive an SMS.
+func IsMobile(phone string) bool {
+	p := NormalizePhone(phone)
+	for _, prefix := range []string{"+86", "0086", "86"} {
+		if len(p) == 11+len(prefix) && strings.HasPrefix(p, prefix) {
+			p = p[len(prefix):]
+			break
+		}
+	}
+	return mobileNumber.MatchString(p)
+}
 
 // Validate checks and normalises the customer. Contact is optional here;
 // Build decides whether the complaint needs one.

@@ -278,3 +278,25 @@ func TestBuildDoesNotAliasInput(t *testing.T) {
 		t.Fatal("the complaint's tags alias the request's")
 	}
 }
+
+func TestIsMobile(t *testing.T) {
+	for phone, want := range map[string]bool{
+		"13812345678":       true,
+		"138 1234 5678":     true,
+		"+86 138-1234-5678": true,
+		"8613812345678":     true,
+		"008613812345678":   true,
+		"19912345678":       true,
+		"12345678901":       false, // no mobile prefix 12
+		"1381234567":        false, // 10 digits
+		"138123456789":      false,
+		"021-62345678":      false, // a landline
+		"12345":             false,
+		"+85291234567":      false, // Hong Kong: not a mainland mobile
+		"":                  false,
+	} {
+		if got := kesu.IsMobile(phone); got != want {
+			t.Errorf("IsMobile(%q) = %v, want %v", phone, got, want)
+		}
+	}
+}

@@ -30,7 +30,9 @@
 //
 // Templates ("ack", "status", "message", "otp", and for in-app "dispatched",
 // "assigned", "sla_warning", "sla_breach", "escalated", "reminder") exist in
-// zh-CN and en and are rendered at send time from the database, so an
+// zh-CN and en; "ack", "status" and "message" have a short SMS form
+// ("ack_sms" ...), used for a customer who left a mobile number and no email.
+// All are rendered at send time from the database, so an
 // acknowledgement names the handler or department and the promised
 // resolution time as they are when it leaves. Keys of OutboxMessage.Data:
 //

@@ -30,10 +30,10 @@ const historic = 24 * time.Hour
 
 // Effect writes the outbox messages a change causes, in its transaction:
 //   - every event: one webhook message per endpoint subscribed to its type;
-//   - registration: the acknowledgement email to the customer (if the
-//     customer has an email address);
+//   - registration: the acknowledgement to the customer, by email, or by SMS
+//     to a customer who left only a mobile number (customerAddress);
 //   - customer-visible status changes and staff messages to the customer:
-//     an email to the customer (internal notes never);
+//     the same way (internal notes never);
 //   - dispatch, assignment and SLA events (warning, breach, escalation,
 //     reminder): in-app notifications for the staff concerned.
 //
@@ -51,21 +51,31 @@ func (n *Notifier) Effect(ctx context.Context, tx *store.Tx, ch store.Change) er
 		return err
 	}
 
-	if email := c.Customer.Email; email != "" && ev.ActorRole != kesu.RoleCustomer {
-		m := store.OutboxMessage{Channel: "email", Recipient: email, ComplaintID: c.ID, Locale: "zh-CN"}
+	if channel, to := customerAddress(c.Customer); channel != "" && ev.ActorRole != kesu.RoleCustomer {
+		m := store.OutboxMessage{Channel: channel, Recipient: to, ComplaintID: c.ID, Locale: "zh-CN"}
+		// Keys of the email messages predate SMS and stay as they were.
+		suffix := ":" + channel
 		switch {
 		case ch.Created():
 			if c.RegisteredAt.Before(now.Add(-historic)) {
 				break
 			}
 			m.Template, m.IdempotencyKey = "ack", "ack:"+strconv.FormatInt(c.ID, 10)
+			if channel == "sms" {
+				m.IdempotencyKey += suffix
+			}
 		case ev.Type == kesu.EventTransition && ev.Visibility == kesu.VisibilityCustomer:
-			m.Template, m.IdempotencyKey = "status", evKey+":email"
+			m.Template, m.IdempotencyKey = "status", evKey+suffix
 			m.Data = map[string]any{"status": string(ev.ToStatus)}
 			if ev.Body != "" {
 				m.Data["note"] = ev.Body
 			}
 		case ev.Type == kesu.EventMessage && ev.Visibility == kesu.VisibilityCustomer:
+			if channel == "sms" {
+				m.Template, m.IdempotencyKey = "message", evKey+suffix
+				m.Data = map[string]any{"body": ev.Body}
+				break
+			}
 			// An email conversation is answered, threaded, by the email
 			// channel (channels/email Outbound) under the same key; this
 			// covers complaints that came by any other way.
@@ -204,4 +214,18 @@ func webhookData(ev kesu.Event, c *kesu.Complaint) map[string]any {
 		"registered_at": c.RegisteredAt.UTC(), "updated_at": c.UpdatedAt.UTC(),
 	}
 	return map[string]any{"type": string(ev.Type), "action": string(ev.Action), "event": ev, "complaint": summary}
+}
+
+// customerAddress is how the customer hears from kesu: email when they gave
+// an address, else an SMS to a mobile number (a hotline caller often leaves
+// nothing else), else not at all. One channel only, so nobody gets every
+// message twice.
+func customerAddress(cu kesu.Customer) (channel, to string) {
+	switch {
+	case cu.Email != "":
+		return "email", cu.Email
+	case kesu.IsMobile(cu.Phone):
+		return "sms", cu.Phone
+	}
+	return "", ""
 }

@@ -349,7 +349,14 @@ func (n *Notifier) renderMessage(ctx context.Context, m store.OutboxMessage) (su
 	if !HasTemplate(m.Template) {
 		return "", "", "", permanentf("no template %q", m.Template)
 	}
-	subject, body, err = render(m.Template, l, v)
+	key := m.Template
+	if m.Channel == "sms" && HasTemplate(key+smsVariant) {
+		// A text message has no subject and nothing to reply to: a short
+		// form of the same news, with notes and replies cut to length.
+		key += smsVariant
+		v.Note, v.Body = clip(v.Note, smsTextLimit), clip(v.Body, smsTextLimit)
+	}
+	subject, body, err = render(key, l, v)
 	if err != nil {
 		return "", "", "", permanent{err}
 	}

@@ -560,6 +560,87 @@ func TestSMSGateway(t *testing.T) {
 	})
 }
 
+// A hotline caller who left only a mobile number hears by SMS what an email
+// customer reads by email: the acknowledgement with the number and the
+// promised time, customer-visible status changes, staff replies; never an
+// internal note. A customer with an email gets no SMS; a landline gets
+// nothing (it cannot receive one).
+func TestSMSForPhoneOnlyCustomers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		var mu sync.Mutex
+		var got []SMSRequest
+		gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req SMSRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			mu.Lock()
+			got = append(got, req)
+			mu.Unlock()
+			json.NewEncoder(w).Encode(SMSResponse{ID: "gw"})
+		}))
+		defer gw.Close()
+		f := newFixture(t, dsn, Config{SMS: &SMSConfig{URL: gw.URL}})
+		c := f.complaint(t, "") // phone 13812345678 only
+		for _, cu := range []kesu.Customer{{Name: "李四", Phone: "13900001111", Email: "lisi@example.com"}, {Name: "王五", Phone: "021-62345678"}} {
+			if _, err := f.db.CreateComplaint(f.ctx, kesu.NewComplaint{Title: "来电投诉", Description: "来电投诉。",
+				Customer: cu}, f.agent, f.clock.Now(), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.db.Transition(f.ctx, c.Number, kesu.Command{Action: kesu.ActionAccept, Note: "已核实订单"}, f.agent,
+			f.clock.Now(), kesu.DefaultRules); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.AddPost(f.ctx, c.Number, kesu.NewPost{Body: "内部备注：客户情绪激动"}, f.agent, f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		long := strings.Repeat("我们将安排上门检修。", 60)
+		if _, err := f.db.AddPost(f.ctx, c.Number, kesu.NewPost{Body: long, Visibility: kesu.VisibilityCustomer},
+			f.agent, f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		f.deliver(t)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 3 {
+			for _, m := range f.outbox(t, store.OutboxFilter{}) {
+				t.Logf("%s %s %s %s %s", m.Channel, m.Template, m.Status, m.Recipient, m.IdempotencyKey)
+			}
+			t.Fatalf("gateway got %d messages, want 3 (acknowledgement, accepted, reply): %+v", len(got), got)
+		}
+		want := map[string][]string{
+			"ack":     {"已登记，编号 " + c.Number, "2026年12月7日 18:00"},
+			"status":  {c.Number, "已受理", "说明：已核实订单"},
+			"message": {"关于您的投诉 " + c.Number, "我们将安排上门检修", "…"},
+		}
+		for _, m := range got {
+			if m.To != "13812345678" {
+				t.Errorf("%s to %q", m.Template, m.To)
+			}
+			for _, w := range want[m.Template] {
+				if !strings.Contains(m.Text, w) {
+					t.Errorf("%s lacks %q: %s", m.Template, w, m.Text)
+				}
+			}
+			delete(want, m.Template)
+			if strings.Contains(m.Text, "内部备注") || strings.Contains(m.Text, "回复本邮件") {
+				t.Errorf("%s: %s", m.Template, m.Text)
+			}
+			if n := len([]rune(m.Text)); n > 2*smsTextLimit {
+				t.Errorf("%s is %d characters long", m.Template, n)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("not sent: %v", want)
+		}
+		if email := f.outbox(t, store.OutboxFilter{Channel: "email"}); len(email) != 1 || email[0].Recipient != "lisi@example.com" {
+			t.Errorf("email: %+v", email)
+		}
+	})
+}
+
 // Without SMTP, email waits in the outbox; the worker does not spin on it.
 func TestUnconfiguredChannelWaits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {

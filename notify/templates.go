@@ -92,6 +92,20 @@ If you have questions, reply to this email (keep the number in the subject).`},
 Complaint number: {{.Number}}
 Reply to this email to continue (keep the number in the subject).`},
 	},
+	// The same three by SMS, to a customer who left only a mobile number
+	// (renderMessage picks the "_sms" form for channel sms).
+	"ack_sms": {
+		zh: {"", `您的{{.KindLabel}}已登记，编号 {{.Number}}。{{if .Due}}我们承诺于{{.Due}}前办结。{{end}}凭编号和本手机号可在投诉查询页面查看进度。`},
+		en: {"", `Your {{.KindLabel}} has been registered as {{.Number}}.{{if .Due}} We promise a resolution by {{.Due}}.{{end}} Follow it on the complaint tracking page with this number and your phone.`},
+	},
+	"status_sms": {
+		zh: {"", `您的投诉 {{.Number}} 当前状态：{{.StatusLabel}}。{{if .Note}}说明：{{.Note}}{{end}}`},
+		en: {"", `Your complaint {{.Number}} is now: {{.StatusLabel}}.{{if .Note}} Note: {{.Note}}{{end}}`},
+	},
+	"message_sms": {
+		zh: {"", `关于您的投诉 {{.Number}}：{{.Body}}`},
+		en: {"", `About your complaint {{.Number}}: {{.Body}}`},
+	},
 	// A one-time code for the customer portal.
 	"otp": {
 		zh: {"【{{.Number}}】查询验证码", `您的验证码是 {{.Code}}，用于查询投诉 {{.Number}}，10 分钟内有效。请勿告诉他人。`},
@@ -126,6 +140,22 @@ Reply to this email to continue (keep the number in the subject).`},
 }
 
 var compiled = compileTemplates()
+
+// smsVariant names the SMS form of a template; smsTextLimit bounds the
+// free text (a note, a reply) carried in one (several concatenated parts).
+const (
+	smsVariant   = "_sms"
+	smsTextLimit = 300
+)
+
+// clip cuts s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
 
 type compiledSource struct{ subject, body *template.Template }
 
