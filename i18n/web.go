@@ -181,11 +181,12 @@ var _ = add(map[string]Message{
 	"complaint.classification":        {"分类与详情", "Classification and details"},
 	"complaint.save":                  {"保存修改", "Save changes"},
 
-	"approval.pending":  {"待审批", "Pending"},
-	"approval.approved": {"已批准", "Approved"},
-	"approval.rejected": {"已驳回", "Rejected"},
-	"approval.approve":  {"批准", "Approve"},
-	"approval.reject":   {"驳回", "Reject"},
+	"approval.pending":    {"待审批", "Pending"},
+	"approval.approved":   {"已批准", "Approved"},
+	"approval.rejected":   {"已驳回", "Rejected"},
+	"approval.superseded": {"已被新方案取代", "Superseded by a later proposal"},
+	"approval.approve":    {"批准", "Approve"},
+	"approval.reject":     {"驳回", "Reject"},
 
 	"intake.title":        {"投诉处理卡（快速登记）", "Complaint handling card (quick intake)"},
 	"intake.hint":         {"只用键盘即可完成：Tab 切换字段，回车提交。只有电话也可以登记。", "Keyboard only: Tab moves between fields, Enter submits. A phone number alone is enough."},

@@ -526,6 +526,11 @@ func (tx *Tx) transition(ctx context.Context, c kesu.Complaint, cmd kesu.Command
 	if err := tx.saveComplaint(ctx, &c); err != nil {
 		return c, err
 	}
+	if cmd.Action == kesu.ActionPropose {
+		if err := tx.supersedeApprovals(ctx, c.ID, now); err != nil {
+			return c, err
+		}
+	}
 	ev := kesu.TransitionEvent(&c, change, actor, now)
 	if ev.ID, err = tx.insertEvent(ctx, ev); err != nil {
 		return c, err

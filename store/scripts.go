@@ -129,7 +129,7 @@ type Approval struct {
 	RequestedBy   int64         `json:"requested_by"`
 	RequestedName string        `json:"requested_name"`
 	Proposal      kesu.Proposal `json:"proposal"`
-	Status        string        `json:"status"` // pending, approved, rejected
+	Status        string        `json:"status"` // pending, approved, rejected, superseded
 	DecidedBy     int64         `json:"decided_by,omitempty"`
 	DecidedAt     *time.Time    `json:"decided_at,omitempty"`
 	CreatedAt     time.Time     `json:"created_at"`
@@ -224,10 +224,20 @@ func (db *DB) DecideApproval(ctx context.Context, number string, approvalID int6
 		if !approve {
 			return nil
 		}
+		// The proposal reaches the customer as the approver's: who asked for
+		// it stays on the approval record, an internal matter.
 		p := a.Proposal
-		out, err = tx.transition(ctx, c, kesu.Command{Action: kesu.ActionPropose, Proposal: &p,
-			Note: "approved request of " + a.RequestedName}, approver, now, rules)
+		out, err = tx.transition(ctx, c, kesu.Command{Action: kesu.ActionPropose, Proposal: &p}, approver, now, rules)
 		return err
 	})
 	return out, err
+}
+
+// supersedeApprovals closes the complaint's pending approval requests once a
+// remedy has been proposed: the customer has an answer, and an older request
+// approved later would propose again over it.
+func (tx *Tx) supersedeApprovals(ctx context.Context, complaintID int64, now time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE approvals SET status = 'superseded', decided_at = ? WHERE complaint_id = ? AND status = 'pending'`,
+		micros(now), complaintID)
+	return err
 }

@@ -272,13 +272,32 @@ func TestHandlingOnThePages(t *testing.T) {
 		if p := h.do(req); p.status != http.StatusForbidden {
 			t.Errorf("API proposal above the limit: %d", p.status)
 		}
-		// A supervisor approves: the proposal is made.
+		// A second request waits beside the first.
+		h.get("/complaints/" + number)
+		h.post("/complaints/"+number+"/transition", url.Values{"action": {"propose"}, "remedy": {"compensation"}, "amount": {"900.00"}})
+		// A supervisor approves the first: the proposal is made, and the
+		// other request is superseded (approving it later would propose over
+		// the customer's answer).
 		sup := f.login("super")
 		sup.get("/complaints/" + number)
 		sup.post("/complaints/"+number+"/approvals/"+itoa(apps[0].ID), url.Values{"decision": {"approve"}})
 		c = mustComplaint(t, f, number)
 		if c.Status != kesu.StatusSolutionProposed || c.Proposal == nil || c.Proposal.Amount != 800_00 {
 			t.Fatalf("after approval: %s %+v", c.Status, c.Proposal)
+		}
+		apps, _ = f.db.Approvals(f.ctx, c.ID)
+		if len(apps) != 2 || apps[0].Status != "superseded" || apps[1].Status != "approved" {
+			t.Fatalf("approvals after the decision: %+v", apps)
+		}
+		if p := sup.get("/complaints/" + number); !strings.Contains(p.body, "已被新方案取代") {
+			t.Errorf("the superseded request is not shown as such")
+		}
+		// The customer sees the proposal, not the internal approval step.
+		evs, _ = f.db.Events(f.ctx, c.ID, true)
+		for _, e := range evs {
+			if strings.Contains(e.Body, "approved") || strings.Contains(e.Body, apps[1].RequestedName) {
+				t.Errorf("customer-visible event %s: %q", e.Type, e.Body)
+			}
 		}
 	})
 }
