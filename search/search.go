@@ -192,8 +192,8 @@ func (e *Engine) matchTokens(ctx context.Context, f *store.Filter, q *Query) err
 	return nil
 }
 
-// newest pages through index candidates newest first, keeping those whose
-// text holds every term.
+// newest pages through index candidates in the list's order (f.Order,
+// newest first by default), keeping those whose text holds every term.
 func (e *Engine) newest(ctx context.Context, f store.Filter, q Query) ([]kesu.Complaint, string, map[int64][]string, error) {
 	if q.exact() {
 		page, err := e.db.Complaints(ctx, f)
@@ -220,7 +220,7 @@ func (e *Engine) newest(ctx context.Context, f store.Filter, q Query) ([]kesu.Co
 		out = append(out, kept...)
 		scanned += len(page.Items)
 		if len(out) > want {
-			return out[:want], store.CursorOf(out[want-1]), allMsgs, nil
+			return out[:want], f.CursorAfter(out[want-1]), allMsgs, nil
 		}
 		if page.NextCursor == "" {
 			return out, "", allMsgs, nil

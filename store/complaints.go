@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -721,10 +722,90 @@ type Filter struct {
 	DueBefore    *time.Time // an unmet SLA deadline before this instant
 	Limit        int
 	Cursor       string
+	// Order is the list's order (Orders; "" is OrderNewest). A cursor
+	// continues the order it came from.
+	Order string
 	// Match keeps complaints whose search index holds every token (package
 	// search parses queries into tokens and verifies the candidates).
 	Match      []tokenize.Token
 	denseMatch bool // SQLite: walk the newest complaints (search.go planMatch)
+}
+
+// List orders: newest registered first (the default), oldest first, level
+// (critical first, then newest), recently updated first.
+const (
+	OrderNewest  = "newest"
+	OrderOldest  = "oldest"
+	OrderLevel   = "level"
+	OrderUpdated = "updated"
+)
+
+// Orders are the list orders, the default first.
+var Orders = []string{OrderNewest, OrderOldest, OrderLevel, OrderUpdated}
+
+// levelRankSQL ranks a complaint's level for OrderLevel, as levelRank does.
+const levelRankSQL = `(CASE c.level WHEN 'critical' THEN 0 WHEN 'major' THEN 1 ELSE 2 END)`
+
+func levelRank(l kesu.Level) int64 {
+	switch l {
+	case kesu.LevelCritical:
+		return 0
+	case kesu.LevelMajor:
+		return 1
+	}
+	return 2
+}
+
+// orderBy is the ORDER BY clause of f's order.
+func (f Filter) orderBy() string {
+	switch f.Order {
+	case OrderOldest:
+		return ` ORDER BY c.registered_at, c.id`
+	case OrderLevel:
+		return ` ORDER BY ` + levelRankSQL + `, c.registered_at DESC, c.id DESC`
+	case OrderUpdated:
+		return ` ORDER BY c.updated_at DESC, c.id DESC`
+	}
+	return ` ORDER BY c.registered_at DESC, c.id DESC`
+}
+
+// CursorAfter is the cursor that continues f's order after c.
+func (f Filter) CursorAfter(c kesu.Complaint) string {
+	switch f.Order {
+	case OrderOldest:
+		return encodeCursorOf("o", micros(c.RegisteredAt), c.ID)
+	case OrderLevel:
+		return encodeCursorOf("l", levelRank(c.Level), micros(c.RegisteredAt), c.ID)
+	case OrderUpdated:
+		return encodeCursorOf("u", micros(c.UpdatedAt), c.ID)
+	}
+	return encodeCursor(micros(c.RegisteredAt), c.ID)
+}
+
+// afterCursor is the condition that continues f's order after its cursor.
+func (f Filter) afterCursor() (string, []any, error) {
+	bad := kesu.FieldError("cursor", "not a cursor returned by this API")
+	if f.Order == "" || f.Order == OrderNewest {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		return `(c.registered_at < ? OR (c.registered_at = ? AND c.id < ?))`, []any{at, at, id}, nil
+	}
+	tag, v, err := decodeCursorOf(f.Cursor)
+	if err != nil {
+		return "", nil, err
+	}
+	switch {
+	case f.Order == OrderOldest && tag == "o" && len(v) == 2:
+		return `(c.registered_at > ? OR (c.registered_at = ? AND c.id > ?))`, []any{v[0], v[0], v[1]}, nil
+	case f.Order == OrderUpdated && tag == "u" && len(v) == 2:
+		return `(c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))`, []any{v[0], v[0], v[1]}, nil
+	case f.Order == OrderLevel && tag == "l" && len(v) == 3:
+		return `(` + levelRankSQL + ` > ? OR (` + levelRankSQL + ` = ? AND (c.registered_at < ? OR (c.registered_at = ? AND c.id < ?))))`,
+			[]any{v[0], v[0], v[1], v[1], v[2]}, nil
+	}
+	return "", nil, bad
 }
 
 // Page is one page of a list.
@@ -736,8 +817,12 @@ type Page struct {
 // MaxPageSize caps Filter.Limit.
 const MaxPageSize = 200
 
-// Complaints lists complaints newest first with cursor pagination.
+// Complaints lists complaints in f's order (newest first by default) with
+// cursor pagination.
 func (db *DB) Complaints(ctx context.Context, f Filter) (Page, error) {
+	if f.Order != "" && !slices.Contains(Orders, f.Order) {
+		return Page{}, kesu.FieldError("sort", "unknown order %q (one of %s)", f.Order, strings.Join(Orders, ", "))
+	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -760,15 +845,14 @@ func (db *DB) complaintsPage(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	args = append(args, f.Limit+1)
-	items, err := list(ctx, db, scanComplaint, db.selectComplaint()+where+` ORDER BY c.registered_at DESC, c.id DESC LIMIT ?`, args...)
+	items, err := list(ctx, db, scanComplaint, db.selectComplaint()+where+f.orderBy()+` LIMIT ?`, args...)
 	if err != nil {
 		return Page{}, err
 	}
 	page := Page{Items: items}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
-		last := page.Items[f.Limit-1]
-		page.NextCursor = encodeCursor(micros(last.RegisteredAt), last.ID)
+		page.NextCursor = f.CursorAfter(page.Items[f.Limit-1])
 	}
 	return page, nil
 }
@@ -861,11 +945,11 @@ func (db *DB) filterSQL(f Filter) (string, []any, error) {
 		return "", nil, err
 	}
 	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
+		cond, a, err := f.afterCursor()
 		if err != nil {
 			return "", nil, err
 		}
-		add(`(c.registered_at < ? OR (c.registered_at = ? AND c.id < ?))`, at, at, id)
+		add(cond, a...)
 	}
 	if len(conds) == 0 {
 		return "", args, nil
@@ -875,6 +959,35 @@ func (db *DB) filterSQL(f Filter) (string, []any, error) {
 
 func encodeCursor(at, id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "." + strconv.FormatInt(id, 10)))
+}
+
+// encodeCursorOf encodes the sort keys of an order other than newest,
+// tagged with the order, so that a cursor of one order is refused by another.
+func encodeCursorOf(tag string, keys ...int64) string {
+	parts := []string{tag}
+	for _, k := range keys {
+		parts = append(parts, strconv.FormatInt(k, 10))
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ".")))
+}
+
+func decodeCursorOf(s string) (string, []int64, error) {
+	bad := kesu.FieldError("cursor", "not a cursor returned by this API")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", nil, bad
+	}
+	parts := strings.Split(string(b), ".")
+	if len(parts) < 2 || len(parts) > 4 {
+		return "", nil, bad
+	}
+	keys := make([]int64, len(parts)-1)
+	for i, p := range parts[1:] {
+		if keys[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return "", nil, bad
+		}
+	}
+	return parts[0], keys, nil
 }
 
 func decodeCursor(s string) (int64, int64, error) {

@@ -73,8 +73,8 @@ const (
 // document counts (fts5vocab).
 func (db *DB) planMatch(ctx context.Context, f *Filter) error {
 	f.denseMatch = false
-	if db.dialect != dialectSQLite || len(f.Match) == 0 {
-		return nil
+	if db.dialect != dialectSQLite || len(f.Match) == 0 || (f.Order != "" && f.Order != OrderNewest) {
+		return nil // the walk goes newest first
 	}
 	est := int64(math.MaxInt64)
 	for _, t := range f.Match {

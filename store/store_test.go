@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -521,6 +522,91 @@ func TestListFiltersAndCursor(t *testing.T) {
 		n := 0
 		if err := f.db.EachComplaint(f.ctx, store.Filter{}, func(kesu.Complaint) error { n++; return nil }); err != nil || n != 25 {
 			t.Errorf("each: %d %v", n, err)
+		}
+	})
+}
+
+// Every list order holds over the whole list, page after page, and a
+// cursor of one order is refused by another.
+func TestListOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := open(t, dsn)
+		levels := []kesu.Level{kesu.LevelGeneral, kesu.LevelCritical, kesu.LevelMajor}
+		var numbers []string
+		for i := 0; i < 11; i++ {
+			in := sample()
+			in.Level = levels[i%3]
+			c, err := f.db.CreateComplaint(f.ctx, in, f.agent, t0.Add(time.Duration(i%4)*time.Minute), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			numbers = append(numbers, c.Complaint.Number)
+		}
+		// The oldest complaint changed last.
+		if _, err := f.db.Transition(f.ctx, numbers[0], kesu.Command{Action: kesu.ActionAccept}, f.agent, t0.Add(time.Hour), kesu.DefaultRules); err != nil {
+			t.Fatal(err)
+		}
+		all, err := f.db.Complaints(f.ctx, store.Filter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rank := map[kesu.Level]int{kesu.LevelCritical: 0, kesu.LevelMajor: 1, kesu.LevelGeneral: 2}
+		newer := func(a, b kesu.Complaint) bool { // a before b, newest first
+			return a.RegisteredAt.After(b.RegisteredAt) || a.RegisteredAt.Equal(b.RegisteredAt) && a.ID > b.ID
+		}
+		before := map[string]func(a, b kesu.Complaint) bool{
+			store.OrderNewest: newer,
+			store.OrderOldest: func(a, b kesu.Complaint) bool { return newer(b, a) },
+			store.OrderLevel: func(a, b kesu.Complaint) bool {
+				if rank[a.Level] != rank[b.Level] {
+					return rank[a.Level] < rank[b.Level]
+				}
+				return newer(a, b)
+			},
+			store.OrderUpdated: func(a, b kesu.Complaint) bool {
+				return a.UpdatedAt.After(b.UpdatedAt) || a.UpdatedAt.Equal(b.UpdatedAt) && a.ID > b.ID
+			},
+		}
+		for _, order := range store.Orders {
+			want := slices.Clone(all.Items)
+			slices.SortFunc(want, func(a, b kesu.Complaint) int {
+				if before[order](a, b) {
+					return -1
+				}
+				return 1
+			})
+			var got []string
+			cursor := ""
+			for {
+				page, err := f.db.Complaints(f.ctx, store.Filter{Order: order, Limit: 3, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("%s: %v", order, err)
+				}
+				for _, c := range page.Items {
+					got = append(got, c.Number)
+				}
+				if page.NextCursor == "" {
+					break
+				}
+				cursor = page.NextCursor
+			}
+			var wantNumbers []string
+			for _, c := range want {
+				wantNumbers = append(wantNumbers, c.Number)
+			}
+			if !slices.Equal(got, wantNumbers) {
+				t.Errorf("%s:\n got  %v\n want %v", order, got, wantNumbers)
+			}
+		}
+		if got := all.Items[0].Number; got == numbers[0] {
+			t.Fatalf("the fixture does not tell orders apart")
+		}
+		first, _ := f.db.Complaints(f.ctx, store.Filter{Order: store.OrderLevel, Limit: 2})
+		if _, err := f.db.Complaints(f.ctx, store.Filter{Order: store.OrderOldest, Cursor: first.NextCursor}); kesu.ErrorFieldOf(err) != "cursor" {
+			t.Errorf("a level cursor on the oldest order: %v", err)
+		}
+		if _, err := f.db.Complaints(f.ctx, store.Filter{Order: "random"}); kesu.ErrorFieldOf(err) != "sort" {
+			t.Errorf("unknown order: %v", err)
 		}
 	})
 }

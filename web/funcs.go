@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/store"
 )
 
 // zone shows times in China Standard Time, like complaint numbers.
@@ -41,6 +42,7 @@ var funcs = template.FuncMap{
 	"internal":  func(v kesu.Visibility) bool { return v == kesu.VisibilityInternal },
 	"eq2":       func(a, b any) bool { return toString(a) == toString(b) },
 	"hasPrefix": strings.HasPrefix,
+	"contains":  strings.Contains,
 	"stars":     func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
 	"seq": func(n int) []int {
 		out := make([]int, n)
@@ -49,7 +51,7 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"sorts": func() []string { return []string{"newest", "oldest", "level", "updated"} },
+	"sorts": func() []string { return store.Orders },
 	"seq4":  func() []int { return []int{0, 1, 2, 3} },
 	"kb":    func(n int64) int64 { return (n + 1023) / 1024 },
 	// percent turns a 0-1 score into a whole percentage.

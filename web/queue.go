@@ -2,7 +2,7 @@ package web
 
 import (
 	"net/http"
-	"sort"
+	"net/url"
 	"strings"
 
 	"github.com/kesu/kesu"
@@ -43,7 +43,7 @@ type queuePage struct {
 	Channel     string
 	Sort        string
 	Query       string
-	NextCursor  string
+	NextURL     string // the next page: the same queue, filters, search and order
 	Statuses    []kesu.Status
 	Levels      []kesu.Level
 	Channels    []kesu.Channel
@@ -135,8 +135,12 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 			f.Channel = kesu.Channel(p.Channel)
 		}
 		f.Category = p.Category
+		if contains(store.Orders, p.Sort) {
+			f.Order = p.Sort // over the whole queue, page after page
+		}
 		f.Limit = 100
 		f.Cursor = qv.Get("cursor")
+		var next string
 		if query := strings.TrimSpace(p.Query); query != "" {
 			// The search box: the same engine as GET /api/v1/complaints?q=.
 			sq, err := search.Parse(query)
@@ -147,7 +151,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			p.NextCursor = res.NextCursor
+			next = res.NextCursor
 			for _, h := range res.Items {
 				p.Items = append(p.Items, h.Complaint.Masked())
 			}
@@ -156,12 +160,20 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			p.NextCursor = page.NextCursor
+			next = page.NextCursor
 			for _, c := range page.Items {
 				p.Items = append(p.Items, c.Masked())
 			}
 		}
-		sortComplaints(p.Items, p.Sort)
+		if next != "" {
+			keep := url.Values{"queue": {name}, "cursor": {next}}
+			for _, k := range []string{"status", "level", "channel", "category", "sort", "q"} {
+				if v := qv.Get(k); v != "" {
+					keep.Set(k, v)
+				}
+			}
+			p.NextURL = "/queue?" + keep.Encode()
+		}
 	}
 	cats, err := s.db.Categories(ctx)
 	if err != nil {
@@ -176,21 +188,6 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 		p.Departments[d.ID] = d.Name
 	}
 	return s.render(w, http.StatusOK, "queue", p)
-}
-
-var levelRank = map[kesu.Level]int{kesu.LevelCritical: 0, kesu.LevelMajor: 1, kesu.LevelGeneral: 2}
-
-// sortComplaints orders the page: newest (the store's order), oldest,
-// level (critical first) or updated (recently changed first).
-func sortComplaints(items []kesu.Complaint, by string) {
-	switch by {
-	case "oldest":
-		sort.SliceStable(items, func(i, j int) bool { return items[i].RegisteredAt.Before(items[j].RegisteredAt) })
-	case "level":
-		sort.SliceStable(items, func(i, j int) bool { return levelRank[items[i].Level] < levelRank[items[j].Level] })
-	case "updated":
-		sort.SliceStable(items, func(i, j int) bool { return items[i].UpdatedAt.After(items[j].UpdatedAt) })
-	}
 }
 
 func contains[T comparable](set []T, v T) bool {

@@ -401,11 +401,18 @@ func localNext(next string) string {
 
 func redirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
 	if flash != "" {
+		// The query goes before a #fragment, or the page never sees it.
+		var fragment string
+		var hasFragment bool
+		path, fragment, hasFragment = strings.Cut(path, "#")
 		sep := "?"
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
 		path += sep + "flash=" + url.QueryEscape(flash)
+		if hasFragment {
+			path += "#" + fragment
+		}
 	}
 	http.Redirect(w, r, path, http.StatusSeeOther)
 	return nil

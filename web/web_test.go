@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -243,7 +245,9 @@ func TestHandlingOnThePages(t *testing.T) {
 		}
 		// An internal note never reaches the customer's timeline.
 		h.get("/complaints/" + number)
-		h.post("/complaints/"+number+"/note", url.Values{"body": {"内部：快递公司责任，内部追偿"}})
+		if p := h.post("/complaints/"+number+"/note", url.Values{"body": {"内部：快递公司责任，内部追偿"}}); !strings.Contains(p.body, "已保存。") {
+			t.Errorf("no confirmation after a note (%s)", p.url)
+		}
 		evs, _ := f.db.Events(f.ctx, mustComplaint(t, f, number).ID, true)
 		for _, e := range evs {
 			if strings.Contains(e.Body, "内部追偿") {
@@ -312,7 +316,7 @@ func mustComplaint(t *testing.T, f *fixture, number string) kesu.Complaint {
 }
 
 // untranslated finds catalog keys that reached a page as text.
-var untranslated = regexp.MustCompile(`[>\s(](?:app|nav|field|status|action|role|queue|complaint|intake|admin|account|login|level|channel|remedy|kind|perm|audit|error|flash|scenario|sort|filter|common|approval|event|reject|recourse|priority|nature|timing|validity|intent|upheld)\.[a-z_.]*[a-z_][<\s)]`)
+var untranslated = regexp.MustCompile(`[>\s(](?:app|nav|field|status|action|role|queue|complaint|intake|admin|account|login|level|channel|remedy|kind|perm|audit|error|flash|scenario|sort|filter|common|approval|event|reject|recourse|priority|nature|timing|validity|intent|upheld|cause)\.[a-z_.]*[a-z_][<\s)]`)
 
 // Every page is served in Chinese and in English, with no catalog key left
 // untranslated.
@@ -372,4 +376,33 @@ func TestSLAQueuesAndCountdowns(t *testing.T) {
 	if p := b.get("/queue?queue=breached"); !strings.Contains(p.body, c.Number) {
 		t.Errorf("the breached queue does not list %s", c.Number)
 	}
+}
+
+// The queue's next page keeps the search and the order, and the order holds
+// over the whole queue, not one page of it.
+func TestQueuePagesKeepSearchAndOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		var parcel []string // oldest first
+		for i := 0; i < 105; i++ {
+			parcel = append(parcel, f.complaint(fmt.Sprintf("快递丢件第%d次", i), "13800000000").Number)
+			f.complaint("洗衣机漏水", "13900000000")
+			f.clock.Advance(time.Minute)
+		}
+		agent := f.login("agent")
+		p := agent.get("/queue?queue=all&sort=oldest&q=" + url.QueryEscape("快递"))
+		next := regexp.MustCompile(`id="queue-next" href="([^"]+)"`).FindStringSubmatch(p.body)
+		if next == nil || !strings.Contains(p.body, ">"+parcel[0]+"<") || strings.Contains(p.body, ">"+parcel[104]+"<") {
+			t.Fatalf("first page of the oldest 快递 complaints: next %v", next)
+		}
+		p = agent.get(html.UnescapeString(next[1]))
+		for _, n := range parcel[100:] {
+			if !strings.Contains(p.body, ">"+n+"<") {
+				t.Errorf("page 2 lacks %s", n)
+			}
+		}
+		if strings.Contains(p.body, "洗衣机漏水") || strings.Contains(p.body, ">"+parcel[0]+"<") || strings.Contains(p.body, `id="queue-next"`) {
+			t.Errorf("page 2 lost the search or the order")
+		}
+	})
 }
