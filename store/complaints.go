@@ -716,6 +716,7 @@ type Filter struct {
 	Channel      kesu.Channel
 	Kind         kesu.Kind
 	CustomerID   int64
+	Phone        string // the customer's phone number (normalised), as a caller gives it
 	AssigneeID   int64
 	From, To     *time.Time // registered_at in [From, To)
 	SLA          string     // warning, breached (also paused, running): the complaint's SLA state
@@ -927,6 +928,9 @@ func (db *DB) filterSQL(f Filter) (string, []any, error) {
 	}
 	if f.CustomerID != 0 {
 		add(`c.customer_id = ?`, f.CustomerID)
+	}
+	if f.Phone != "" {
+		add(`c.customer_id IN (SELECT id FROM customers WHERE phone = ?)`, kesu.NormalizePhone(f.Phone))
 	}
 	if f.AssigneeID != 0 {
 		add(`c.assignee_id = ?`, f.AssigneeID)

@@ -510,6 +510,8 @@ func TestListFiltersAndCursor(t *testing.T) {
 			{store.Filter{Statuses: []kesu.Status{kesu.StatusClosed}}, 0},
 			{store.Filter{Department: "after_sales"}, 0},
 			{store.Filter{From: &from, To: &to}, 8},
+			{store.Filter{Phone: "138-1234-5678"}, 25},
+			{store.Filter{Phone: "13900000000"}, 0},
 		}
 		for i, c := range checks {
 			if got := count(c.f); got != c.want {

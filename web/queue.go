@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/kesu/kesu"
@@ -13,6 +14,9 @@ import (
 // Queues of the workspace. near_deadline and breached read the SLA clocks
 // (package sla): warned and breached complaints.
 var queues = []string{"mine", "department", "unassigned", "near_deadline", "breached", "all"}
+
+// phoneQuery is a search that may be a caller's phone number.
+var phoneQuery = regexp.MustCompile(`^\+?[0-9]{7,20}$`)
 
 // openStatuses are the statuses someone still has to work on.
 var openStatuses = func() []kesu.Status {
@@ -141,7 +145,25 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 		f.Limit = 100
 		f.Cursor = qv.Get("cursor")
 		var next string
-		if query := strings.TrimSpace(p.Query); query != "" {
+		query := strings.TrimSpace(p.Query)
+		if phone := kesu.NormalizePhone(query); phoneQuery.MatchString(phone) {
+			// A caller's number: their complaints (the pages mask phones, so
+			// the agent cannot find them by reading). Digits that are no
+			// customer's number are searched as text (an order number).
+			byPhone := f
+			byPhone.Phone = phone
+			page, err := s.db.Complaints(ctx, byPhone)
+			if err != nil {
+				return err
+			}
+			if len(page.Items) > 0 {
+				query, next = "", page.NextCursor
+				for _, c := range page.Items {
+					p.Items = append(p.Items, c.Masked())
+				}
+			}
+		}
+		if query != "" {
 			// The search box: the same engine as GET /api/v1/complaints?q=.
 			sq, err := search.Parse(query)
 			if err != nil {
@@ -155,7 +177,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 			for _, h := range res.Items {
 				p.Items = append(p.Items, h.Complaint.Masked())
 			}
-		} else {
+		} else if p.Items == nil {
 			page, err := s.db.Complaints(ctx, f)
 			if err != nil {
 				return err

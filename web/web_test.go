@@ -404,5 +404,14 @@ func TestQueuePagesKeepSearchAndOrder(t *testing.T) {
 		if strings.Contains(p.body, "洗衣机漏水") || strings.Contains(p.body, ">"+parcel[0]+"<") || strings.Contains(p.body, `id="queue-next"`) {
 			t.Errorf("page 2 lost the search or the order")
 		}
+		// A caller's number finds their complaints (phones are masked on the
+		// page, so it cannot be found by reading); other digits are text.
+		p = agent.get("/queue?queue=all&q=" + url.QueryEscape("139 0000 0000"))
+		if !strings.Contains(p.body, "洗衣机漏水") || strings.Contains(p.body, "快递丢件") {
+			t.Errorf("search by the caller's phone")
+		}
+		if p = agent.get("/queue?queue=all&q=13700000000"); !strings.Contains(p.body, `id="queue-empty"`) {
+			t.Errorf("a number nobody has lists complaints")
+		}
 	})
 }
