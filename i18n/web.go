@@ -9,6 +9,7 @@ var _ = add(map[string]Message{
 	"nav.intake":               {"快速登记", "Quick intake"},
 	"nav.admin":                {"系统管理", "Administration"},
 	"nav.audit":                {"审计日志", "Audit trail"},
+	"nav.notifications":        {"通知", "Notifications"},
 	"nav.search":               {"搜索投诉", "Search complaints"},
 	"nav.search_hint":          {"编号或关键词", "Number or words"},
 	"nav.logout":               {"退出登录", "Sign out"},
@@ -209,6 +210,13 @@ var _ = add(map[string]Message{
 	"cause.market.expectation_gap":    {"客户期望落差", "Gap with customer expectations"},
 	"cause.market.competition":        {"市场竞争", "Competition"},
 	"cause.market.regulation":         {"政策法规变化", "Regulatory change"},
+
+	"notifications.title":        {"我的通知", "My notifications"},
+	"notifications.read_all":     {"全部标为已读", "Mark all as read"},
+	"notifications.unread":       {"未读", "Unread"},
+	"notifications.unread_count": {"%d 条未读通知", "%d unread notifications"},
+	"notifications.empty":        {"没有通知。派单、分配、即将超时、超时、督办和催办会在这里提醒您。", "No notifications. Dispatches, assignments, approaching and missed deadlines, escalations and reminders appear here."},
+	"notifications.more":         {"更早的通知", "Older notifications"},
 
 	"approval.pending":    {"待审批", "Pending"},
 	"approval.approved":   {"已批准", "Approved"},

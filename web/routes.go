@@ -13,6 +13,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /account/tokens", handler: s.createToken},
 		{pattern: "POST /account/tokens/{id}/revoke", handler: s.revokeToken},
 
+		{pattern: "GET /notifications", handler: s.notificationsPage},
+		{pattern: "POST /notifications/read", handler: s.readAllNotifications},
+		{pattern: "POST /notifications/{id}/read", handler: s.readNotification},
+
 		{pattern: "GET /{$}", perm: kesu.PermViewComplaints, handler: s.queuePage},
 		{pattern: "GET /queue", perm: kesu.PermViewComplaints, handler: s.queuePage},
 		{pattern: "GET /intake", perm: kesu.PermRegister, handler: s.intakePage},

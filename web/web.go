@@ -260,6 +260,7 @@ type view struct {
 	Nav     string
 	Now     time.Time
 	Masking bool
+	Unread  int // the user's unread notifications, shown in the header
 }
 
 // T translates a catalog key.
@@ -293,6 +294,8 @@ func (s *Server) view(r *http.Request, titleKey, nav string) view {
 	v := view{Lang: q.lang, Path: r.URL.RequestURI(), HTMX: HTMX, Nav: nav, Now: s.clock.Now()}
 	if q.session != nil {
 		v.User, v.CSRF = q.session.User, q.session.CSRF
+		// A count in the header: a failure to read it must not cost the page.
+		v.Unread, _ = s.db.UnreadNotifications(r.Context(), v.User.ID)
 	}
 	v.Title = v.T(titleKey)
 	v.Flash = flashText(v, r.URL.Query().Get("flash"))

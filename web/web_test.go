@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"github.com/kesu/kesu/notify"
 	"html"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -412,6 +415,46 @@ func TestQueuePagesKeepSearchAndOrder(t *testing.T) {
 		}
 		if p = agent.get("/queue?queue=all&q=13700000000"); !strings.Contains(p.body, `id="queue-empty"`) {
 			t.Errorf("a number nobody has lists complaints")
+		}
+	})
+}
+
+// A dispatch reaches the department's handler as an in-app notification:
+// the header counts it on every page, the notifications page lists it, and
+// opening it marks it read.
+func TestNotificationsPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		n := notify.New(notify.Config{DB: f.db, Clock: f.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		f.db.AddEffect(n.Effect)
+		c := f.complaint("快递丢件", "13800000000")
+		f.act("agent", c.Number, kesu.Command{Action: kesu.ActionAccept})
+		f.act("agent", c.Number, kesu.Command{Action: kesu.ActionDispatch, Department: "after_sales"})
+		if _, err := n.DeliverDue(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		h := f.login("handler")
+		p := h.get("/queue")
+		if !strings.Contains(p.body, `id="unread-count"`) {
+			t.Fatalf("no unread count in the header")
+		}
+		p = h.get("/notifications")
+		item := regexp.MustCompile(`id="notification-(\d+)" class="unread"`).FindStringSubmatch(p.body)
+		if item == nil || !strings.Contains(p.body, "新派单 "+c.Number) {
+			t.Fatalf("notifications page: %s", p.body)
+		}
+		if p = h.post("/notifications/"+item[1]+"/read", url.Values{"number": {c.Number}}); p.url != "/complaints/"+c.Number {
+			t.Errorf("opening the notification went to %s", p.url)
+		}
+		if p = h.get("/notifications"); strings.Contains(p.body, `class="unread"`) || strings.Contains(p.body, `id="unread-count"`) {
+			t.Errorf("the notification is still unread")
+		}
+		// Someone else's notification cannot be marked.
+		if p = f.login("other").post("/notifications/"+item[1]+"/read", nil); p.status != http.StatusNotFound {
+			t.Errorf("another user's notification: %d", p.status)
+		}
+		if p = f.login("agent").get("/notifications"); !strings.Contains(p.body, `id="notifications-empty"`) {
+			t.Errorf("the agent sees notifications that are not theirs")
 		}
 	})
 }
