@@ -74,6 +74,7 @@ var _ = add(map[string]Message{
 	"queue.all":           {"全部", "All"},
 	"queue.empty":         {"没有投诉。", "No complaints."},
 	"queue.more":          {"下一页", "Next page"},
+	"queue.export":        {"导出当前列表（CSV，可用 Excel 打开）", "Export this list (CSV for Excel)"},
 	"filter.any":          {"全部", "Any"},
 	"filter.apply":        {"筛选", "Filter"},
 	"filter.sort":         {"排序", "Sort"},

@@ -23,6 +23,9 @@ type ExportOptions struct {
 	// Location is the time zone of CSV times; nil means UTC. JSONL is
 	// exactly the API's JSON, in UTC.
 	Location *time.Location
+	// Mask writes personal data masked (kesu.Complaint.Masked), for a
+	// reader whose role may not see it.
+	Mask bool
 }
 
 // Export writes the complaints matching opts.Filter to w, oldest first, and
@@ -70,6 +73,9 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, opts ExportOptions) 
 			return err
 		}
 		n++
+		if opts.Mask {
+			c = c.Masked()
+		}
 		return write(&c)
 	})
 	if err != nil {

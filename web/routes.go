@@ -19,6 +19,7 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /{$}", perm: kesu.PermViewComplaints, handler: s.queuePage},
 		{pattern: "GET /queue", perm: kesu.PermViewComplaints, handler: s.queuePage},
+		{pattern: "GET /queue/export.csv", perm: kesu.PermExport, handler: s.exportQueue},
 		{pattern: "GET /intake", perm: kesu.PermRegister, handler: s.intakePage},
 		{pattern: "POST /intake", perm: kesu.PermRegister, handler: s.intake},
 		{pattern: "POST /intake/duplicates", perm: kesu.PermRegister, handler: s.checkDuplicates},

@@ -458,3 +458,41 @@ func TestNotificationsPage(t *testing.T) {
 		}
 	})
 }
+
+// The queue exports as CSV for Excel with its filters, to the roles that may
+// export; personal data is masked for a role that may not see it, and every
+// export is in the audit trail.
+func TestQueueExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		f.complaint("快递丢件", "13812345678")
+		other := f.complaint("洗衣机漏水", "13900001111")
+		f.act("agent", other.Number, kesu.Command{Action: kesu.ActionAccept})
+		sup := f.login("super")
+		p := sup.get("/queue?queue=all&status=registered")
+		link := regexp.MustCompile(`id="queue-export" href="([^"]+)"`).FindStringSubmatch(p.body)
+		if link == nil {
+			t.Fatalf("no export link for the supervisor")
+		}
+		p = sup.get(html.UnescapeString(link[1]))
+		if p.status != 200 || !strings.HasPrefix(p.body, "\ufeff") || !strings.Contains(p.body, "快递丢件") ||
+			strings.Contains(p.body, "洗衣机漏水") || !strings.Contains(p.body, "13812345678") {
+			t.Fatalf("supervisor's export (%d): %q", p.status, p.body)
+		}
+		if p = f.login("analyst").get(html.UnescapeString(link[1])); p.status != 200 || strings.Contains(p.body, "13812345678") ||
+			!strings.Contains(p.body, "138****5678") {
+			t.Errorf("analyst's export is not masked: %q", p.body)
+		}
+		agent := f.login("agent")
+		if p = agent.get("/queue?queue=all"); strings.Contains(p.body, `id="queue-export"`) {
+			t.Errorf("an agent is offered the export")
+		}
+		if p = agent.get(html.UnescapeString(link[1])); p.status != http.StatusForbidden {
+			t.Errorf("agent export: %d", p.status)
+		}
+		ev, err := f.db.AuditEvents(f.ctx, store.AuditFilter{Action: store.AuditExport})
+		if err != nil || len(ev) != 2 {
+			t.Errorf("audited exports: %d %v", len(ev), err)
+		}
+	})
+}
