@@ -26,6 +26,10 @@ type Error struct {
 	Code    ErrorCode
 	Message string
 	Field   string
+	// Format and Args are what Message was made of, so that a page can show
+	// the message in the reader's language (i18n.ErrorText).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -37,12 +41,12 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code ErrorCode, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldError returns an invalid-input error that names the field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...), Field: field, Format: format, Args: args}
 }
 
 // ErrorCodeOf returns the code of err, or EInternal for errors that are not

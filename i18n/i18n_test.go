@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -184,4 +185,32 @@ func FuzzAcceptLanguage(f *testing.F) {
 			t.Fatalf("%q gave %q", s, l)
 		}
 	})
+}
+
+// A page shows a domain error in the reader's language, after the label of
+// the field it names; codes in it are named; the API's English stays.
+func TestErrorText(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		lang Lang
+		want string
+	}{
+		{kesu.FieldError("title", "is required"), ZH, "标题：必填"},
+		{kesu.FieldError("title", "is required"), EN, "Title: is required"},
+		{kesu.FieldError("customer.phone", "not a phone number"), ZH, "电话：不是有效的电话号码"},
+		{kesu.FieldError("description", "must be at most %d characters", 20000), ZH, "投诉内容：最多 20000 个字符"},
+		{kesu.Errorf(kesu.EConflict, "action %s is not allowed in status %s", kesu.ActionSign, kesu.StatusClosed), ZH,
+			"投诉当前的状态（已结案）不允许“签收”"},
+		{kesu.FieldError("cursor", "not a cursor returned by this API"), ZH, "not a cursor returned by this API"},
+		{&kesu.Error{Code: kesu.EConflict, Message: "already exists"}, ZH, "已存在"},
+		{errors.New("disk full"), ZH, "系统出错了，请稍后再试。"},
+	} {
+		got := ErrorText(c.lang, c.err)
+		if got != c.want {
+			t.Errorf("ErrorText(%s, %v) = %q, want %q", c.lang, c.err, got, c.want)
+		}
+	}
+	if len(duplicates) > 0 {
+		t.Errorf("catalog problems: %v", duplicates)
+	}
 }

@@ -8,6 +8,7 @@ var _ = add(map[string]Message{
 	"nav.queue":                {"工作台", "Queues"},
 	"nav.intake":               {"快速登记", "Quick intake"},
 	"nav.admin":                {"系统管理", "Administration"},
+	"error.internal":           {"系统出错了，请稍后再试。", "Something went wrong; please try again."},
 	"nav.audit":                {"审计日志", "Audit trail"},
 	"nav.notifications":        {"通知", "Notifications"},
 	"nav.search":               {"搜索投诉", "Search complaints"},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/i18n"
 	"github.com/kesu/kesu/sla"
 	"github.com/kesu/kesu/store"
 )
@@ -275,7 +276,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.db.Transition(r.Context(), number, cmd, q.actor(), s.clock.Now(), s.cfg.Rules); err != nil {
 		if code := kesu.ErrorCodeOf(err); code == kesu.EInvalid || code == kesu.EConflict {
 			v := s.view(r, "complaint.title", "queue")
-			return s.renderComplaint(w, r, false, v.T("complaint.action_failed")+": "+kesu.ErrorMessageOf(err), http.StatusOK, "")
+			return s.renderComplaint(w, r, false, v.T("complaint.action_failed")+" — "+i18n.ErrorText(v.Lang, err), http.StatusOK, "")
 		}
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kesu/kesu"
+	"github.com/kesu/kesu/i18n"
 )
 
 // The fast intake form: the complaint handling card (投诉处理卡, DOMAIN.md
@@ -61,7 +62,7 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request) error {
 	fail := func(err error) error {
 		if kesu.ErrorCodeOf(err) == kesu.EInvalid {
 			v := s.view(r, "intake.title", "intake")
-			return s.renderIntake(w, r, f, http.StatusBadRequest, v.T("intake.invalid")+": "+kesu.ErrorMessageOf(err), kesu.ErrorFieldOf(err))
+			return s.renderIntake(w, r, f, http.StatusBadRequest, v.T("intake.invalid")+" — "+i18n.ErrorText(v.Lang, err), kesu.ErrorFieldOf(err))
 		}
 		return err
 	}

@@ -360,7 +360,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	status := api.HTTPStatus(code)
 	v := s.view(r, "error.title."+string(code), "")
-	p := errorPage{view: v, Status: status, Code: code, Message: kesu.ErrorMessageOf(err), Field: kesu.ErrorFieldOf(err)}
+	p := errorPage{view: v, Status: status, Code: code, Message: i18n.ErrorText(v.Lang, err), Field: kesu.ErrorFieldOf(err)}
 	if rerr := s.render(w, status, "error", p); rerr != nil {
 		http.Error(w, http.StatusText(status), status)
 	}

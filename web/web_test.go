@@ -218,8 +218,13 @@ func TestHandlingOnThePages(t *testing.T) {
 		// Bad input: a clear message, nothing registered.
 		agent.get("/intake")
 		bad := agent.post("/intake", url.Values{"description": {"没有联系方式"}, "channel": {"phone"}, "kind": {"complaint"}, "level": {"general"}})
-		if bad.status != 400 || !strings.Contains(bad.body, `role="alert"`) {
-			t.Errorf("intake without contact: %d", bad.status)
+		if bad.status != 400 || !strings.Contains(bad.body, `role="alert"`) || !strings.Contains(bad.body, "请至少填写客户的电话") {
+			t.Errorf("intake without contact: %d %s", bad.status, bad.body)
+		}
+		agent.get("/intake")
+		if bad = agent.post("/intake", url.Values{"description": {"电话错了"}, "customer_phone": {"abc"}, "channel": {"phone"},
+			"kind": {"complaint"}, "level": {"general"}}); !strings.Contains(bad.body, "不是有效的电话号码") {
+			t.Errorf("a bad phone number is not explained in Chinese")
 		}
 		// The edit form changes the classification fields it names and leaves
 		// the empty ones as they are.
