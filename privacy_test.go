@@ -38,6 +38,14 @@ func TestMasking(t *testing.T) {
 			t.Errorf("MaskText(%q) = %q, want it to contain %q", text, got, keep)
 		}
 	}
+	// Bank cards: 16 to 19 digits that pass the Luhn check, grouped or not;
+	// other long numbers (orders) stay.
+	cards := MaskText("退款到卡 6222 0202 0011 2233 446，或 4111-1111-1111-1111，订单 6222020200112233445")
+	if strings.Contains(cards, "0202 0011") || strings.Contains(cards, "1111-1111-1111") ||
+		!strings.Contains(cards, "6222 **** **** 3446") || !strings.Contains(cards, "4111 **** **** 1111") ||
+		!strings.Contains(cards, "6222020200112233445") {
+		t.Errorf("bank cards: %q", cards)
+	}
 	c := Complaint{Customer: Customer{Name: "张三", Phone: "13812345678", Email: "z@example.com"}, Description: "电话13812345678"}
 	m := c.Masked()
 	if m.Customer.Phone != "138****5678" || m.Customer.Email != "z***@example.com" || m.Customer.Name != "张三" ||
@@ -48,7 +56,8 @@ func TestMasking(t *testing.T) {
 
 func FuzzMaskText(f *testing.F) {
 	for _, s := range []string{"13812345678", "a@b.cn", "110105199001011234", "电话：+86 138 1234 5678", "\xff\xfe",
-		"1381234567", "11010519900101123X 13812345678", "订单 2026112300012 退款", "x@y"} {
+		"1381234567", "11010519900101123X 13812345678", "订单 2026112300012 退款", "x@y",
+		"卡号 6222 0202 0011 2233 446", "6222020200112233445 4111-1111-1111-1111"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -65,6 +74,7 @@ func FuzzMaskText(f *testing.F) {
 
 func maskTextWithEveryPattern(s string) string {
 	s = idNumberPattern.ReplaceAllStringFunc(s, MaskIDNumber)
+	s = maskCards(s)
 	s = maskMobiles(s)
 	return emailPattern.ReplaceAllStringFunc(s, MaskEmail)
 }
