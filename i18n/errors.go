@@ -84,7 +84,8 @@ var errorTexts = map[string]string{
 	"role %s needs a department":               "角色 %s 需要所属部门",
 	"already exists":                           "已存在",
 	"refers to something that does not exist":  "引用的对象不存在",
-	"not found": "未找到",
+	"not found":    "未找到",
+	"no such page": "没有这个页面，请检查地址或从导航进入",
 }
 
 var _ = func() bool {

@@ -139,6 +139,7 @@ var _ = add(map[string]Message{
 	"portal.status_help.executing":         {"我们正在执行您接受的方案。", "We are carrying out the solution you accepted."},
 	"portal.status_help.resolved":          {"请告诉我们您是否满意。", "Please tell us whether you are satisfied."},
 	"portal.status_help.closed":            {"投诉已结案。如不满意，可在期限内申诉。", "The complaint is closed. If you disagree you may appeal within the time limit."},
+	"portal.status_help.closed_final":      {"投诉已结案。", "The complaint is closed."},
 	"portal.status_help.appealed":          {"您的申诉正在由更高一级人员复核。", "Someone more senior is reviewing your appeal."},
 	"portal.status_help.withdrawn":         {"您已撤回此投诉。", "You withdrew this complaint."},
 	"portal.status_help.merged":            {"此投诉已与相同问题的投诉合并处理。", "This complaint is handled together with another one about the same issue."},

@@ -69,7 +69,7 @@ var _ = add(map[string]Message{
 	"queue.title":         {"投诉工作台", "Complaint queues"},
 	"queue.mine":          {"我的", "Mine"},
 	"queue.department":    {"本部门", "My department"},
-	"queue.unassigned":    {"待分派", "Unassigned"},
+	"queue.unassigned":    {"待接手", "Waiting to be taken up"},
 	"queue.near_deadline": {"即将超时", "Near deadline"},
 	"queue.breached":      {"已超时", "Breached"},
 	"queue.all":           {"全部", "All"},

@@ -451,7 +451,8 @@ func TestAppealWindowAndOutcomes(t *testing.T) {
 			{kesu.Command{Action: kesu.ActionClose, Reason: "mediation"}, f.super}} {
 			f.transition(m, step.cmd, step.actor)
 		}
-		if body = f.signIn(m); !strings.Contains(body, "申请调解") || strings.Contains(body, `id="appeal-button"`) {
+		if body = f.signIn(m); !strings.Contains(body, "申请调解") || strings.Contains(body, `id="appeal-button"`) ||
+			strings.Contains(body, "可在期限内申诉") {
 			t.Fatalf("dismissed appeal page:\n%s", body)
 		}
 		// Secure cookies when configured (behind a TLS proxy).

@@ -47,5 +47,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/scripts", perm: kesu.PermAdmin, handler: s.scriptsPage},
 		{pattern: "POST /admin/scripts", perm: kesu.PermAdmin, handler: s.saveScript},
 		{pattern: "GET /audit", perm: kesu.PermAudit, handler: s.auditPage},
+
+		// Any other address: the workspace's own page, not the server's plain text.
+		{pattern: "GET /", public: true, handler: s.notFound},
 	}
 }

@@ -402,6 +402,10 @@ func localNext(next string) string {
 	return next
 }
 
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return kesu.Errorf(kesu.ENotFound, "no such page")
+}
+
 func redirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
 	if flash != "" {
 		// The query goes before a #fragment, or the page never sees it.

@@ -208,6 +208,10 @@ func TestHandlingOnThePages(t *testing.T) {
 		if again := agent.post("/intake", form); again.url != p.url {
 			t.Errorf("double submit made %s and %s", p.url, again.url)
 		}
+		// An unknown address is the workspace's own page, in Chinese.
+		if p := agent.get("/admin"); p.status != http.StatusNotFound || !strings.Contains(p.body, "没有这个页面") {
+			t.Errorf("unknown page: %d %s", p.status, p.body)
+		}
 		// The search box finds it by a word of its description; a number opens it.
 		if p := agent.get("/queue?queue=all&q=" + url.QueryEscape("快递")); !strings.Contains(p.body, number) {
 			t.Errorf("search for 快递 does not list %s", number)
