@@ -197,6 +197,7 @@ var _ = add(map[string]Message{
 	"portal.err.form":                 {"表单已失效，请重新填写提交。", "This form is no longer valid; please fill it in again."},
 	"portal.err.description_required": {"请填写问题描述。", "Please describe the problem."},
 	"portal.err.contact_required":     {"请至少填写手机号码或电子邮箱中的一项。", "Please give a mobile number or an email address."},
+	"portal.err.mobile":               {"请填写能接收短信验证码的手机号码（如 13812345678），或填写电子邮箱。", "Give a mobile number that can receive a text message (e.g. 13812345678, or +852… abroad), or an email address."},
 	"portal.err.remedy":               {"请选择列表中的解决方式。", "Please choose a remedy from the list."},
 	"portal.err.amount":               {"金额格式不正确，例如 199 或 199.50。", "Enter an amount such as 199 or 199.50."},
 	"portal.err.category":             {"请选择列表中的问题类型。", "Please choose a type from the list."},

@@ -43,6 +43,16 @@ func TestJourney(t *testing.T) {
 		if code, body = f.postMultipart("/portal/submit", v); code != 400 || !strings.Contains(body, "电子邮箱格式不正确") {
 			t.Fatalf("bad email: %d\n%s", code, body)
 		}
+		// A number that cannot receive the code would lock the customer out.
+		for _, phone := range []string{"12345", "1380000111122223333", "021-62345678"} {
+			v = f.submitValues(map[string]string{"phone": phone, "description": "洗衣机漏水"})
+			if code, body = f.postMultipart("/portal/submit", v); code != 400 || !strings.Contains(body, "请填写能接收短信验证码的手机号码") {
+				t.Fatalf("phone %s: %d", phone, code)
+			}
+		}
+		if n := f.complaintCount(); n != 0 {
+			t.Fatalf("a number that cannot take a code registered %d complaints", n)
+		}
 		// A file type that is not evidence is refused, and nothing registered.
 		v = f.submitValues(map[string]string{"phone": "13812345678", "description": "洗衣机漏水"})
 		if code, body = f.postMultipart("/portal/submit", v, upload{"photos", "x.exe", []byte("MZ\x90\x00\x03binary\x00\x00")}); code != 400 || !strings.Contains(body, "文件无法接受") {
@@ -466,4 +476,15 @@ func TestAppealWindowAndOutcomes(t *testing.T) {
 			t.Fatalf("cookies: %+v", cs)
 		}
 	})
+}
+
+func TestReceivesSMS(t *testing.T) {
+	for phone, want := range map[string]bool{
+		"13812345678": true, "+86 138 1234 5678": true, "+85291234567": true, "+1 415 555 2671": true,
+		"021-62345678": false, "12345": false, "+8602162345678": false, "": false,
+	} {
+		if got := receivesSMS(phone); got != want {
+			t.Errorf("receivesSMS(%q) = %v, want %v", phone, got, want)
+		}
+	}
 }

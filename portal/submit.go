@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,6 +102,10 @@ func parseSubmit(v url.Values) (submitForm, kesu.NewComplaint, []fieldError) {
 	}
 	if f.Phone == "" && f.Email == "" {
 		errs = append(errs, fieldError{"phone", "portal.err.contact_required"})
+	} else if f.Email == "" && !receivesSMS(f.Phone) {
+		// The customer follows the complaint with a code sent to this
+		// number: one that cannot receive it would lock them out.
+		errs = append(errs, fieldError{"phone", "portal.err.mobile"})
 	}
 	if f.Remedy != "" && !validRemedy(f.Remedy) {
 		errs = append(errs, fieldError{"remedy", "portal.err.remedy"})
@@ -114,6 +119,17 @@ func parseSubmit(v url.Values) (submitForm, kesu.NewComplaint, []fieldError) {
 		errs = append(errs, fieldError{"form_token", "portal.err.form"})
 	}
 	return f, in, errs
+}
+
+// internationalMobile is a number in international form (E.164) outside
+// the mainland, which an SMS gateway may reach.
+var internationalMobile = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+
+// receivesSMS reports whether a one-time code can be sent to phone: a
+// mainland mobile number, or an international one written with its +.
+func receivesSMS(phone string) bool {
+	p := kesu.NormalizePhone(phone)
+	return kesu.IsMobile(p) || (internationalMobile.MatchString(p) && !strings.HasPrefix(p, "+86"))
 }
 
 func validRemedy(r string) bool {
