@@ -147,6 +147,8 @@ var _ = add(map[string]Message{
 	"milestone.propose_solution":      {"提出方案", "Propose a solution"},
 	"milestone.resolve":               {"解决", "Resolve"},
 	"milestone.follow_up":             {"回访", "Follow-up"},
+	"event.detail.due":                {"时限 %s", "due %s"},
+	"event.detail.escalation":         {"督办级别 %d → %d", "escalation level %d → %d"},
 	"sla.ok":                          {"正常", "On track"},
 	"sla.warning":                     {"即将超时", "Due soon"},
 	"sla.breached":                    {"已超时", "Breached"},

@@ -269,6 +269,33 @@ func (v view) T(key string, args ...any) string { return i18n.T(v.Lang, key, arg
 // Can reports whether the user holds a permission (for showing links).
 func (v view) Can(p string) bool { return v.User.Role.Has(kesu.Permission(p)) }
 
+// EventDetail says what a deadline event was about: the milestone and its
+// deadline, and for an escalation the levels ("" for other events).
+func (v view) EventDetail(e kesu.Event) string {
+	switch e.Type {
+	case kesu.EventSLAWarning, kesu.EventSLABreach, kesu.EventEscalated, kesu.EventReminder:
+	default:
+		return ""
+	}
+	var parts []string
+	if m, _ := e.Data["milestone"].(string); m != "" {
+		parts = append(parts, v.T("milestone."+m))
+	}
+	if d, _ := e.Data["due"].(string); d != "" {
+		if t, err := time.Parse(time.RFC3339Nano, d); err == nil {
+			parts = append(parts, v.T("event.detail.due", t.In(zone).Format("2006-01-02 15:04")))
+		}
+	}
+	if e.Type == kesu.EventEscalated {
+		from, ok1 := e.Data["from"].(float64)
+		to, ok2 := e.Data["to"].(float64)
+		if ok1 && ok2 {
+			parts = append(parts, v.T("event.detail.escalation", int(from), int(to)))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
 // OtherLang is the language the switch offers.
 func (v view) OtherLang() i18n.Lang {
 	if v.Lang == i18n.EN {

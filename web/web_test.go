@@ -388,6 +388,14 @@ func TestSLAQueuesAndCountdowns(t *testing.T) {
 	if p := b.get("/queue?queue=breached"); !strings.Contains(p.body, c.Number) {
 		t.Errorf("the breached queue does not list %s", c.Number)
 	}
+	// The timeline says which deadline was missed, when it was due, and to
+	// which level the complaint was escalated; the system is named as such.
+	p := b.get("/complaints/" + c.Number)
+	for _, want := range []string{`<span class="detail">首次响应 · 时限 `, "督办级别 0 → 1", `<span class="who">系统</span>`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
 }
 
 // The queue's next page keeps the search and the order, and the order holds
