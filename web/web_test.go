@@ -230,6 +230,12 @@ func TestHandlingOnThePages(t *testing.T) {
 			"kind": {"complaint"}, "level": {"general"}}); !strings.Contains(bad.body, "不是有效的电话号码") {
 			t.Errorf("a bad phone number is not explained in Chinese")
 		}
+		agent.get("/intake")
+		bad = agent.post("/intake", url.Values{"description": {"金额错了"}, "customer_phone": {"13800001111"}, "amount": {"abc"},
+			"channel": {"phone"}, "kind": {"complaint"}, "level": {"general"}})
+		if !strings.Contains(bad.body, `id="i-amount" aria-invalid="true"`) {
+			t.Errorf("the amount field is not marked invalid")
+		}
 		// The edit form changes the classification fields it names and leaves
 		// the empty ones as they are.
 		before := mustComplaint(t, f, number)
