@@ -238,9 +238,11 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 		Reason: r.PostFormValue("reason"), Department: r.PostFormValue("department"),
 		DuplicateOf: strings.TrimSpace(r.PostFormValue("duplicate_of")), Upheld: r.PostFormValue("upheld"),
 		SatisfactionComment: r.PostFormValue("satisfaction_comment")}
-	if co := strings.TrimSpace(r.PostFormValue("co_departments")); co != "" {
+	// Co-departments are ticked (one value each); a typed list "a,b" is
+	// still read.
+	for _, co := range r.PostForm["co_departments"] {
 		for _, d := range strings.Split(co, ",") {
-			if d = strings.TrimSpace(d); d != "" {
+			if d = strings.TrimSpace(d); d != "" && d != cmd.Department {
 				cmd.CoDepartments = append(cmd.CoDepartments, d)
 			}
 		}

@@ -248,7 +248,14 @@ func TestHandlingOnThePages(t *testing.T) {
 		agent.get("/complaints/" + number)
 		agent.post("/complaints/"+number+"/transition", url.Values{"action": {"accept"}})
 		agent.get("/complaints/" + number)
-		agent.post("/complaints/"+number+"/transition", url.Values{"action": {"dispatch"}, "department": {"after_sales"}})
+		if p := agent.get("/complaints/" + number); !strings.Contains(p.body, `id="co-dispatch-logistics"`) {
+			t.Errorf("no co-department to tick")
+		}
+		agent.post("/complaints/"+number+"/transition", url.Values{"action": {"dispatch"}, "department": {"after_sales"},
+			"co_departments": {"logistics", "after_sales"}})
+		if c := mustComplaint(t, f, number); len(c.CoDepartments) != 1 || c.CoDepartments[0] != "logistics" {
+			t.Errorf("co-departments: %v", c.CoDepartments)
+		}
 		h := f.login("handler")
 		p = h.get("/complaints/" + number)
 		if !strings.Contains(p.body, `id="do-sign"`) || strings.Contains(p.body, `id="do-accept"`) {
