@@ -117,9 +117,34 @@ func (j *journey) shot(name string) {
 		if err := os.WriteFile(filepath.Join(j.shots, name+"-"+v.suffix+".png"), png, 0o644); err != nil {
 			j.t.Fatal(err)
 		}
+		// Nothing may stick out sideways on a phone: the page would scroll
+		// both ways.
+		wide, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](overflowingElements))
+		if err != nil {
+			j.t.Fatalf("overflow %s: %v", name, err)
+		}
+		if len(wide) > 0 {
+			j.t.Errorf("%s at %s: wider than the screen: %v", name, v.suffix, wide)
+		}
 	}
 	j.desktop()
 }
+
+// overflowingElements lists, when the page scrolls sideways, (up to 5)
+// elements whose right edge lies past the viewport, innermost first, as
+// tag#id.class.
+const overflowingElements = `(() => {
+	const w = document.documentElement.clientWidth, out = [];
+	if (document.documentElement.scrollWidth <= w) return out; // wide tables scroll in their own box
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.width > 0 && r.right > w + 1 && ![...el.children].some(c => c.getBoundingClientRect().right > w + 1)) {
+			out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " +" + Math.round(r.right - w) + "px");
+		}
+		if (out.length >= 5) break;
+	}
+	return out;
+})()`
 
 func (j *journey) login(short string) {
 	j.t.Helper()
