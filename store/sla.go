@@ -297,6 +297,44 @@ func (db *DB) SLAClock(ctx context.Context, complaintID int64) (k sla.Clock, fou
 	return k, true, err
 }
 
+// SLAState is a complaint's deadline summary for lists: the clock's status
+// (running, warning, breached, paused, done) and its earliest unmet deadline.
+type SLAState struct {
+	Status string
+	Due    *time.Time
+}
+
+// SLAStates reads the deadline summaries of the complaints with ids (those
+// without a clock are absent from the map).
+func (db *DB) SLAStates(ctx context.Context, ids []int64) (map[int64]SLAState, error) {
+	out := make(map[int64]SLAState, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	type row struct {
+		id    int64
+		state SLAState
+	}
+	rows, err := list(ctx, db, func(s scanner) (row, error) {
+		var r row
+		var due sql.NullInt64
+		err := s.Scan(&r.id, &r.state.Status, &due)
+		if due.Valid {
+			t := fromMicros(due.Int64)
+			r.state.Due = &t
+		}
+		return r, err
+	}, `SELECT complaint_id, status, due_at FROM sla_clocks WHERE complaint_id IN (`+qmarks(len(ids))+`)`, args...)
+	for _, r := range rows {
+		out[r.id] = r.state
+	}
+	return out, err
+}
+
 // Milestones returns a complaint's SLA milestones (empty if it has none):
 // notify reads the resolve deadline for the acknowledgement, the workspace
 // shows countdowns.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/kesu/kesu"
 	"github.com/kesu/kesu/search"
@@ -55,6 +56,44 @@ type queuePage struct {
 	Channels    []kesu.Channel
 	Categories  []kesu.Category
 	Departments map[int64]string
+	SLA         map[int64]store.SLAState // deadline summaries of Items
+}
+
+// Deadline describes a listed complaint's earliest unmet deadline: when it
+// is due, or how long ago it was missed ("" when none).
+func (p queuePage) Deadline(id int64) string {
+	st, ok := p.SLA[id]
+	if !ok || st.Due == nil || st.Status == "done" {
+		return ""
+	}
+	due := st.Due.In(zone).Format("01-02 15:04")
+	if late := p.Now.Sub(*st.Due); late > 0 && st.Status == "breached" {
+		return p.T("queue.deadline_late", due, roughDuration(p.view, late))
+	}
+	return due
+}
+
+// DeadlineClass is the sla-* style of a listed complaint's deadline.
+func (p queuePage) DeadlineClass(id int64) string {
+	switch st := p.SLA[id]; st.Status {
+	case "breached", "warning", "paused":
+		return "sla-" + st.Status
+	case "running":
+		return "sla-ok"
+	}
+	return ""
+}
+
+// roughDuration says how long d is in the largest whole unit: minutes,
+// hours or days.
+func roughDuration(v view, d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return v.T("duration.days", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return v.T("duration.hours", int(d/time.Hour))
+	}
+	return v.T("duration.minutes", max(1, int(d/time.Minute)))
 }
 
 // queueFilter is the filter of a queue for the user; ok is false when the
@@ -246,6 +285,15 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 			p.NextURL = "/queue?" + keep.Encode()
 		}
 	}
+	ids := make([]int64, len(p.Items))
+	for i, c := range p.Items {
+		ids[i] = c.ID
+	}
+	sla, err := s.db.SLAStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	p.SLA = sla
 	cats, err := s.db.Categories(ctx)
 	if err != nil {
 		return err

@@ -398,8 +398,8 @@ func TestSLAQueuesAndCountdowns(t *testing.T) {
 	if p := b.get("/complaints/" + c.Number); !strings.Contains(p.body, `data-state="breached"`) || !strings.Contains(p.body, "sla-breached") {
 		t.Errorf("the overdue complaint shows no breached deadline")
 	}
-	if p := b.get("/queue?queue=breached"); !strings.Contains(p.body, c.Number) {
-		t.Errorf("the breached queue does not list %s", c.Number)
+	if p := b.get("/queue?queue=breached"); !strings.Contains(p.body, c.Number) || !regexp.MustCompile(`class="sla-breached">[^<]*（已超时 \d+ 天）`).MatchString(p.body) {
+		t.Errorf("the breached queue does not list %s with how late it is", c.Number)
 	}
 	// The timeline says which deadline was missed, when it was due, and to
 	// which level the complaint was escalated; the system is named as such.
