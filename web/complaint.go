@@ -23,6 +23,7 @@ type actionForm struct {
 type complaintPage struct {
 	view
 	C            kesu.Complaint
+	E            kesu.Complaint // the edit form's values: C, or what was typed in a refused edit
 	Unmasked     bool
 	CanUnmask    bool
 	Events       []kesu.Event
@@ -100,10 +101,25 @@ func (s *Server) loadViewable(r *http.Request) (kesu.Complaint, error) {
 }
 
 func (s *Server) complaintPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderComplaint(w, r, false, "", http.StatusOK, "")
+	return s.renderComplaint(w, r, complaintRender{})
 }
 
-func (s *Server) renderComplaint(w http.ResponseWriter, r *http.Request, unmasked bool, errMsg string, status int, reply string) error {
+// complaintRender is how the complaint page is drawn besides the complaint:
+// shown unmasked, with an error, a status, a reply draft, and the typed
+// values of an edit the store refused (so nothing typed is lost).
+type complaintRender struct {
+	unmasked bool
+	err      string
+	status   int
+	reply    string
+	edit     *kesu.ComplaintPatch
+}
+
+func (s *Server) renderComplaint(w http.ResponseWriter, r *http.Request, o complaintRender) error {
+	unmasked, errMsg, status, reply := o.unmasked, o.err, o.status, o.reply
+	if status == 0 {
+		status = http.StatusOK
+	}
 	c, err := s.loadViewable(r)
 	if err != nil {
 		return err
@@ -129,6 +145,10 @@ func (s *Server) renderComplaint(w http.ResponseWriter, r *http.Request, unmaske
 		p.C = c
 	} else {
 		p.C = c.Masked()
+	}
+	p.E = p.C
+	if o.edit != nil {
+		p.E = typedBack(p.E, *o.edit)
 	}
 	if p.Events, err = s.db.Events(ctx, c.ID, false); err != nil {
 		return err
@@ -278,7 +298,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.db.Transition(r.Context(), number, cmd, q.actor(), s.clock.Now(), s.cfg.Rules); err != nil {
 		if code := kesu.ErrorCodeOf(err); code == kesu.EInvalid || code == kesu.EConflict {
 			v := s.view(r, "complaint.title", "queue")
-			return s.renderComplaint(w, r, false, v.T("complaint.action_failed")+" — "+i18n.ErrorText(v.Lang, err), http.StatusOK, "")
+			return s.renderComplaint(w, r, complaintRender{err: v.T("complaint.action_failed") + " — " + i18n.ErrorText(v.Lang, err)})
 		}
 		return err
 	}
@@ -371,7 +391,12 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request) error {
 	}
 	number := r.PathValue("number")
 	if _, err := s.db.UpdateComplaint(r.Context(), number, p, reqOf(r).actor(), s.clock.Now()); err != nil {
-		return err
+		if kesu.ErrorCodeOf(err) != kesu.EInvalid {
+			return err
+		}
+		v := s.view(r, "complaint.title", "queue")
+		return s.renderComplaint(w, r, complaintRender{err: v.T("complaint.action_failed") + " — " + i18n.ErrorText(v.Lang, err),
+			status: http.StatusBadRequest, edit: &p})
 	}
 	return redirect(w, r, "/complaints/"+number, "flash.saved")
 }
@@ -440,7 +465,7 @@ func (s *Server) unmask(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.Audit(r.Context(), actor, store.AuditUnmask, c.ID, "web: complaint page", s.clock.Now()); err != nil {
 		return err
 	}
-	return s.renderComplaint(w, r, true, "", http.StatusOK, "")
+	return s.renderComplaint(w, r, complaintRender{unmasked: true})
 }
 
 // script fills a reply script with the complaint's variables and returns
@@ -492,4 +517,44 @@ func idempotencyOf(userID int64, key string, body []byte) *store.Idempotency {
 	}
 	sum := sha256.Sum256(body)
 	return &store.Idempotency{UserID: userID, Key: "web:" + key, RequestHash: sum[:]}
+}
+
+// typedBack puts the values of a refused edit back into the form's view of
+// the complaint, as typed.
+func typedBack(c kesu.Complaint, p kesu.ComplaintPatch) kesu.Complaint {
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&c.Title, p.Title}, {&c.Category, p.Category}, {&c.Cause, p.Cause}, {&c.CauseNote, p.CauseNote},
+		{&c.Product, p.Product}, {&c.ProductModel, p.ProductModel}, {&c.OrderNo, p.OrderNo},
+		{&c.StaffInvolved, p.StaffInvolved}, {&c.Location, p.Location}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if p.Level != nil {
+		c.Level = *p.Level
+	}
+	if p.Priority != nil {
+		c.Priority = *p.Priority
+	}
+	if p.Nature != nil {
+		c.Nature = *p.Nature
+	}
+	if p.Timing != nil {
+		c.Timing = *p.Timing
+	}
+	if p.Validity != nil {
+		c.Validity = *p.Validity
+	}
+	if p.Intent != nil {
+		c.Intent = *p.Intent
+	}
+	if p.Escalation != nil {
+		c.Escalation = *p.Escalation
+	}
+	if p.VIP != nil {
+		c.Customer.VIP = *p.VIP
+	}
+	return c
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/kesu/kesu"
-	"github.com/kesu/kesu/i18n"
 	"github.com/kesu/kesu/classify"
+	"github.com/kesu/kesu/i18n"
 	"github.com/kesu/kesu/search"
 )
 
@@ -215,7 +215,7 @@ func (s *Server) decideSuggestion(w http.ResponseWriter, r *http.Request) error 
 	if _, err := classify.Decide(r.Context(), s.db, s.cfg.Classify, &c, field, value, actor, s.clock.Now()); err != nil {
 		if kesu.ErrorCodeOf(err) == kesu.EInvalid {
 			v := s.view(r, "complaint.title", "queue")
-			return s.renderComplaint(w, r, false, v.T("complaint.action_failed")+" — "+i18n.ErrorText(v.Lang, err), http.StatusBadRequest, "")
+			return s.renderComplaint(w, r, complaintRender{err: v.T("complaint.action_failed") + " — " + i18n.ErrorText(v.Lang, err), status: http.StatusBadRequest})
 		}
 		return err
 	}
@@ -259,7 +259,7 @@ func (s *Server) relatedAction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		if code := kesu.ErrorCodeOf(err); code == kesu.EInvalid || code == kesu.EConflict {
 			v := s.view(r, "complaint.title", "queue")
-			return s.renderComplaint(w, r, false, v.T("complaint.action_failed")+" — "+i18n.ErrorText(v.Lang, err), http.StatusOK, "")
+			return s.renderComplaint(w, r, complaintRender{err: v.T("complaint.action_failed") + " — " + i18n.ErrorText(v.Lang, err)})
 		}
 		return err
 	}

@@ -244,6 +244,18 @@ func TestHandlingOnThePages(t *testing.T) {
 		if c := mustComplaint(t, f, number); c.Level != kesu.LevelMajor || c.Priority != kesu.PriorityHigh || c.Nature != before.Nature {
 			t.Errorf("after edit: level %q priority %q nature %q (was %q)", c.Level, c.Priority, c.Nature, before.Nature)
 		}
+		// A refused edit shows the page again with the reason and what was
+		// typed; nothing is saved.
+		agent.get("/complaints/" + number)
+		long := strings.Repeat("长", 201)
+		p = agent.post("/complaints/"+number+"/edit", url.Values{"title": {long}, "product": {"新型号洗衣机"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "标题：最多 200 个字符") ||
+			!strings.Contains(p.body, `value="新型号洗衣机"`) || !strings.Contains(p.body, long) {
+			t.Errorf("refused edit: %d", p.status)
+		}
+		if c := mustComplaint(t, f, number); c.Product == "新型号洗衣机" {
+			t.Errorf("a refused edit saved a field")
+		}
 		// Accept and dispatch with the action buttons.
 		agent.get("/complaints/" + number)
 		agent.post("/complaints/"+number+"/transition", url.Values{"action": {"accept"}})
