@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -172,13 +173,30 @@ func (s *Server) exportQueue(w http.ResponseWriter, r *http.Request) error {
 	name := "kesu-" + now.In(zone).Format("20060102-1504") + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, err := transfer.Export(r.Context(), s.db, w, transfer.ExportOptions{Format: transfer.CSV, Filter: f, BOM: true,
+	out := &countingWriter{w: w}
+	_, err := transfer.Export(r.Context(), s.db, out, transfer.ExportOptions{Format: transfer.CSV, Filter: f, BOM: true,
 		Location: zone, Mask: !u.Role.Has(kesu.PermUnmask)})
+	if err != nil && out.n == 0 {
+		w.Header().Del("Content-Disposition")
+		return err // nothing sent yet: the error page
+	}
 	if err != nil {
-		// The header is sent: the file ends short, and the log says why.
+		// The file is under way: it ends short, and the log says why.
 		s.log.Error("export", "err", err)
 	}
 	return nil
+}
+
+// countingWriter counts what went through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
