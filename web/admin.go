@@ -2,12 +2,14 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/kesu/kesu"
 	"github.com/kesu/kesu/api"
 	"github.com/kesu/kesu/auth"
+	"github.com/kesu/kesu/i18n"
 	"github.com/kesu/kesu/store"
 )
 
@@ -26,6 +28,27 @@ type adminPage struct {
 	Audit       []store.AuditEvent
 	NewPassword string
 	NewUser     string
+	// Form holds what was typed into a create form the store refused, shown
+	// again beside the reason.
+	Form url.Values
+}
+
+// refusedCreate shows an admin page again after a create form was refused
+// for its input: the reason on top, the values as typed. Other errors go to
+// the error page.
+func (s *Server) refusedCreate(w http.ResponseWriter, r *http.Request, err error, page func(*adminPage) error, name string) error {
+	if code := kesu.ErrorCodeOf(err); code != kesu.EInvalid && code != kesu.EConflict {
+		return err
+	}
+	p, perr := s.adminView(r, "admin."+name)
+	if perr != nil {
+		return perr
+	}
+	if perr := page(&p); perr != nil {
+		return perr
+	}
+	p.Error, p.Form = i18n.ErrorText(p.Lang, err), r.PostForm
+	return s.render(w, http.StatusBadRequest, name, p)
 }
 
 func (s *Server) adminView(r *http.Request, titleKey string) (adminPage, error) {
@@ -53,7 +76,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 	_, err := s.db.CreateDepartment(r.Context(), kesu.Department{Code: strings.TrimSpace(r.PostFormValue("code")),
 		Name: r.PostFormValue("name")}, strings.TrimSpace(r.PostFormValue("parent")), s.clock.Now())
 	if err != nil {
-		return err
+		return s.refusedCreate(w, r, err, func(*adminPage) error { return nil }, "departments")
 	}
 	return redirect(w, r, "/admin/departments", "flash.saved")
 }
@@ -63,13 +86,21 @@ func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.loadCategories(r, &p); err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "categories", p)
+}
+
+func (s *Server) loadCategories(r *http.Request, p *adminPage) error {
+	var err error
 	if p.Categories, err = s.db.Categories(r.Context()); err != nil {
 		return err
 	}
 	for _, c := range p.Categories {
 		p.CatNames[c.ID] = c.Name
 	}
-	return s.render(w, http.StatusOK, "categories", p)
+	return nil
 }
 
 func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) error {
@@ -78,7 +109,7 @@ func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) error {
 		store.CategoryRefs{Parent: strings.TrimSpace(r.PostFormValue("parent")), Department: strings.TrimSpace(r.PostFormValue("department"))},
 		s.clock.Now())
 	if err != nil {
-		return err
+		return s.refusedCreate(w, r, err, func(p *adminPage) error { return s.loadCategories(r, p) }, "categories")
 	}
 	return redirect(w, r, "/admin/categories", "flash.saved")
 }
@@ -107,7 +138,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		Role: kesu.Role(r.PostFormValue("role")), Department: strings.TrimSpace(r.PostFormValue("department")), Password: password},
 		s.clock.Now())
 	if err != nil {
-		return err
+		return s.refusedCreate(w, r, err, func(p *adminPage) error {
+			var err error
+			p.Users, err = s.db.Users(r.Context())
+			return err
+		}, "users")
 	}
 	if err := s.db.RequirePasswordChange(r.Context(), u.ID); err != nil {
 		return err

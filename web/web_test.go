@@ -538,3 +538,34 @@ func TestQueueExport(t *testing.T) {
 		}
 	})
 }
+
+// An admin form the store refuses shows the page again with the reason, in
+// Chinese, and what was typed; nothing is created.
+func TestAdminFormsKeepWhatWasTyped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		a := f.login("admin")
+		a.get("/admin/departments")
+		p := a.post("/admin/departments", url.Values{"code": {"after_sales"}, "name": {"售后二部"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `role="alert"`) || !strings.Contains(p.body, `value="售后二部"`) {
+			t.Errorf("duplicate department: %d", p.status)
+		}
+		a.get("/admin/users")
+		p = a.post("/admin/users", url.Values{"email": {"agent@kesu.test"}, "name": {"重名的人"}, "role": {"handler"}, "department": {"logistics"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="重名的人"`) ||
+			!regexp.MustCompile(`<option value="logistics" selected>`).MatchString(p.body) {
+			t.Errorf("duplicate user: %d", p.status)
+		}
+		a.get("/admin/categories")
+		p = a.post("/admin/categories", url.Values{"code": {"Bad Code!"}, "name": {"新分类"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="Bad Code!"`) {
+			t.Errorf("bad category code: %d", p.status)
+		}
+		deps, _ := f.db.Departments(f.ctx)
+		for _, d := range deps {
+			if d.Name == "售后二部" {
+				t.Errorf("a refused department was created")
+			}
+		}
+	})
+}
