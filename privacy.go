@@ -119,12 +119,7 @@ func maskMobiles(s string) string {
 	var b strings.Builder
 	last := 0
 	for _, sp := range spans {
-		number := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, s[sp[0]:sp[1]])
+		number := onlyDigits(s[sp[0]:sp[1]])
 		b.WriteString(s[last:sp[0]])
 		b.WriteString(MaskPhone(number[len(number)-11:]))
 		last = sp[1]
