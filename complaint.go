@@ -142,7 +142,6 @@ const (
 var (
 	phonePattern    = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
-	mobileNumber    = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 	phoneStrip      = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\u00a0", "")
 )
 
@@ -161,7 +160,7 @@ func IsMobile(phone string) bool {
 			break
 		}
 	}
-	return mobileNumber.MatchString(p)
+	return len(p) == 11 && mobilePattern.MatchString(p) // the pattern that masks mobile numbers in text
 }
 
 // Validate checks and normalises the customer. Contact is optional here;

@@ -154,6 +154,8 @@ var _ = add(map[string]Message{
 	"duration.minutes":                {"%d 分钟", "%d min"},
 	"duration.hours":                  {"%d 小时", "%d h"},
 	"duration.days":                   {"%d 天", "%d days"},
+	"duration.left":                   {"剩余 %s", "%s left"},
+	"duration.overdue":                {"超时 %s", "%s overdue"},
 	"sla.ok":                          {"正常", "On track"},
 	"sla.warning":                     {"即将超时", "Due soon"},
 	"sla.breached":                    {"已超时", "Breached"},

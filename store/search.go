@@ -309,7 +309,7 @@ func (db *DB) pageOf(ctx context.Context, ids []int64, limit int, tail Page) (Pa
 	page.Items = append(page.Items, tail.Items...)
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
-		page.NextCursor = CursorOf(page.Items[limit-1])
+		page.NextCursor = Filter{}.CursorAfter(page.Items[limit-1]) // the walk is newest first
 	} else if tail.NextCursor != "" {
 		page.NextCursor = tail.NextCursor
 	}
@@ -387,12 +387,6 @@ func (db *DB) explainSQLite(ctx context.Context, query string, args ...any) (str
 		lines = append(lines, detail)
 	}
 	return strings.Join(lines, "\n"), rows.Err()
-}
-
-// CursorOf is the list cursor that continues after c (newest-first order),
-// for callers that stop a page before the store's last row.
-func CursorOf(c kesu.Complaint) string {
-	return encodeCursor(micros(c.RegisteredAt), c.ID)
 }
 
 // reindexComplaint rewrites c's search tokens from its fields and every

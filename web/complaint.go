@@ -58,8 +58,8 @@ type complaintPage struct {
 type milestoneView struct {
 	Name  string
 	Due   time.Time
-	State string // ok, warning, breached, paused, met
-	Left  string // time left (negative: overdue), e.g. "3h20m"
+	State string        // ok, warning, breached, paused, met
+	Left  time.Duration // time left (negative: overdue); 0 once met
 }
 
 // milestones turns the SLA clock into countdowns at now.
@@ -81,10 +81,7 @@ func milestones(list []sla.Milestone, now time.Time) []milestoneView {
 		case m.Warned || (m.WarnAt != nil && !now.Before(*m.WarnAt)):
 			v.State = "warning"
 		}
-		if v.State != "met" {
-			v.Left = left.Round(time.Minute).String()
-			v.Left = strings.TrimSuffix(v.Left, "0s")
-		}
+		v.Left = left
 		out = append(out, v)
 	}
 	return out

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/kesu/kesu"
 	"github.com/kesu/kesu/search"
@@ -69,7 +68,7 @@ func (p queuePage) Deadline(id int64) string {
 	}
 	due := st.Due.In(zone).Format("01-02 15:04")
 	if late := p.Now.Sub(*st.Due); late > 0 && st.Status == "breached" {
-		return p.T("queue.deadline_late", due, roughDuration(p.view, late))
+		return p.T("queue.deadline_late", due, p.Span(late))
 	}
 	return due
 }
@@ -83,18 +82,6 @@ func (p queuePage) DeadlineClass(id int64) string {
 		return "sla-ok"
 	}
 	return ""
-}
-
-// roughDuration says how long d is in the largest whole unit: minutes,
-// hours or days.
-func roughDuration(v view, d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return v.T("duration.days", int(d/(24*time.Hour)))
-	case d >= time.Hour:
-		return v.T("duration.hours", int(d/time.Hour))
-	}
-	return v.T("duration.minutes", max(1, int(d/time.Minute)))
 }
 
 // queueFilter is the filter of a queue for the user; ok is false when the

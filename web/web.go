@@ -296,6 +296,19 @@ func (v view) EventDetail(e kesu.Event) string {
 	return strings.Join(parts, " · ")
 }
 
+// Span says how long d is in its largest whole unit (minutes, hours or
+// days), for people: "3 小时".
+func (v view) Span(d time.Duration) string {
+	d = d.Abs()
+	switch {
+	case d >= 48*time.Hour:
+		return v.T("duration.days", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return v.T("duration.hours", int(d/time.Hour))
+	}
+	return v.T("duration.minutes", max(1, int(d/time.Minute)))
+}
+
 // OtherLang is the language the switch offers.
 func (v view) OtherLang() i18n.Lang {
 	if v.Lang == i18n.EN {

@@ -399,7 +399,8 @@ func TestSLAQueuesAndCountdowns(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
 	c := f.complaint("时限测试：冰箱不制冷", "13812345678")
 	b := f.login("agent")
-	if p := b.get("/complaints/" + c.Number); !strings.Contains(p.body, `data-state="ok"`) || strings.Contains(p.body, `data-state="breached"`) {
+	if p := b.get("/complaints/" + c.Number); !strings.Contains(p.body, `data-state="ok"`) || strings.Contains(p.body, `data-state="breached"`) ||
+		!strings.Contains(p.body, "（剩余 ") {
 		t.Errorf("a new complaint's deadlines are not all on track")
 	}
 	f.clock.Advance(60 * 24 * time.Hour)
@@ -407,7 +408,8 @@ func TestSLAQueuesAndCountdowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	b = f.login("agent")
-	if p := b.get("/complaints/" + c.Number); !strings.Contains(p.body, `data-state="breached"`) || !strings.Contains(p.body, "sla-breached") {
+	if p := b.get("/complaints/" + c.Number); !strings.Contains(p.body, `data-state="breached"`) || !strings.Contains(p.body, "sla-breached") ||
+		!regexp.MustCompile(`（超时 \d+ 天）`).MatchString(p.body) {
 		t.Errorf("the overdue complaint shows no breached deadline")
 	}
 	if p := b.get("/queue?queue=breached"); !strings.Contains(p.body, c.Number) || !regexp.MustCompile(`class="sla-breached">[^<]*（已超时 \d+ 天）`).MatchString(p.body) {
